@@ -189,7 +189,12 @@ public final class NiftiReader {
             }
             long bytes = checkedBytes(h, options);
             long offset = (long) h.voxOffset;
-            if (offset + bytes > compressed * MAX_DEFLATE_RATIO + (1 << 16)) {
+            long canHold = compressed * MAX_DEFLATE_RATIO + (1 << 16);
+            if (offset > canHold) {
+                throw new InvalidVolumeException(ErrorCode.INVALID_NIFTI, "vox_offset " + offset
+                        + " lies past the end of what a " + compressed + "-byte gzip file can hold");
+            }
+            if (offset + bytes > canHold) {
                 throw new InvalidVolumeException(ErrorCode.TRUNCATED_DATA, "a " + compressed
                         + "-byte gzip file cannot hold the " + bytes + " bytes of voxel data the header declares");
             }
