@@ -183,16 +183,34 @@ public final class ClassStatistics {
             touches = new boolean[classes];
         }
 
+        /**
+         * Adds voxels {@code from..to} of one row. Labels come in runs, so each run is summed
+         * in a local variable and added once: summing into {@code sum[label]} voxel by voxel
+         * would chain every addition through memory. Background is counted but not summed,
+         * since it is never reported.
+         */
         void accumulate(float[] image, int offset, int[] row, int from, int to, boolean border) {
             int classes = count.length;
-            for (int x = from; x < to; x++) {
+            int x = from;
+            while (x < to) {
                 int label = row[x];
-                if (label < classes) {
-                    count[label]++;
-                    sum[label] += image[offset + x];
-                    if (border) {
-                        touches[label] = true;
+                int start = x;
+                if (label == 0) {
+                    while (x < to && row[x] == 0) {
+                        x++;
                     }
+                    count[0] += x - start;
+                    continue;
+                }
+                double run = 0;
+                while (x < to && row[x] == label) {
+                    run += image[offset + x];
+                    x++;
+                }
+                if (label < classes) {
+                    count[label] += x - start;
+                    sum[label] += run;
+                    touches[label] |= border;
                 } else if (label > outOfRange) {
                     outOfRange = label;
                 }

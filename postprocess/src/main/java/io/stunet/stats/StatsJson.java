@@ -1,8 +1,10 @@
 package io.stunet.stats;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stunet.error.ErrorCode;
@@ -29,7 +31,10 @@ public final class StatsJson {
     /** Decimals kept for {@code intensity}, as TotalSegmentator's {@code round(5)}. */
     public static final int INTENSITY_DECIMALS = 5;
 
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    // Indented, with "key": value as Python's json.dump writes it.
+    private static final ObjectWriter WRITER = MAPPER.writer(new DefaultPrettyPrinter(
+            Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER)));
 
     private StatsJson() {
     }
@@ -65,7 +70,7 @@ public final class StatsJson {
     /** The document as indented UTF-8 text. */
     public static String toJson(StatsReport report) {
         try {
-            return MAPPER.writeValueAsString(toTree(report)) + "\n";
+            return WRITER.writeValueAsString(toTree(report)) + "\n";
         } catch (JsonProcessingException e) {
             throw new StunetException(ErrorCode.INTERNAL, "cannot serialize statistics", e);
         }
