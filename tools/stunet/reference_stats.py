@@ -12,7 +12,9 @@ statistics are defined on the scaled float values (NUMERICS §7 "mean input inte
 little-endian uint16, both flat in (z, y, x) C order, plus ``grid.json`` with shape (z, y, x)
 and spacing (z, y, x), so Java tests can consume the same voxels without a NIfTI reader.
 
-Usage: python3 tools/stunet/reference_stats.py IMAGE LABELS N_CLASSES [--export-raw DIR]
+``--slices Z0 Z1`` restricts both volumes to slices Z0..Z1-1 first (thin-volume cases).
+
+Usage: python3 tools/stunet/reference_stats.py IMAGE LABELS N_CLASSES [--slices Z0 Z1] [--export-raw DIR]
 """
 import argparse
 import json
@@ -62,6 +64,7 @@ def main():
     parser.add_argument("image")
     parser.add_argument("labels")
     parser.add_argument("n_classes", type=int)
+    parser.add_argument("--slices", nargs=2, type=int, metavar=("Z0", "Z1"))
     parser.add_argument("--export-raw", metavar="DIR")
     args = parser.parse_args()
 
@@ -72,6 +75,9 @@ def main():
     if image.shape != labels.shape:
         raise SystemExit(f"shape mismatch {image.shape} vs {labels.shape}")
     spacing = img.header.get_zooms()[:3]
+    if args.slices:
+        image = image[:, :, args.slices[0]:args.slices[1]]
+        labels = labels[:, :, args.slices[0]:args.slices[1]]
 
     if args.export_raw:
         os.makedirs(args.export_raw, exist_ok=True)

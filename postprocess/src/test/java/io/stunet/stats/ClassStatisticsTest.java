@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 
@@ -81,6 +82,10 @@ class ClassStatisticsTest {
     }
 
     static void assertMatchesReference(StatsReport report) {
+        assertMatchesReference(report, reference);
+    }
+
+    static void assertMatchesReference(StatsReport report, JsonNode reference) {
         assertEquals(reference.get("voxelVolume").asDouble(), report.voxelVolume());
         assertEquals(CLASSES - 1, report.classes().size());
         for (ClassStat c : report.classes()) {
@@ -109,6 +114,23 @@ class ClassStatisticsTest {
     void uint16LabelsMatchNumpyReference() {
         assertMatchesReference(ClassStatistics.compute(grid.image(), grid.labels(), grid.shape(),
                 grid.spacing(), names(CLASSES)));
+    }
+
+    @Test
+    void thinSlabsMatchNumpyReference() throws IOException {
+        int[] shape = grid.shape();
+        int slice = shape[1] * shape[2];
+        for (int[] range : new int[][] {{15, 16}, {10, 14}, {0, 5}}) {
+            JsonNode expected = JSON.readTree(Python.run(TestData.file("tools/stunet/reference_stats.py"),
+                    TestData.nifti("example_ct_sm.nii.gz").toString(),
+                    TestData.nifti("example_seg.nii.gz").toString(), Integer.toString(CLASSES),
+                    "--slices", Integer.toString(range[0]), Integer.toString(range[1])));
+            StatsReport report = ClassStatistics.compute(
+                    Arrays.copyOfRange(grid.image(), range[0] * slice, range[1] * slice),
+                    Arrays.copyOfRange(grid.labels(), range[0] * slice, range[1] * slice),
+                    new int[] {range[1] - range[0], shape[1], shape[2]}, grid.spacing(), names(CLASSES));
+            assertMatchesReference(report, expected);
+        }
     }
 
     @Test
