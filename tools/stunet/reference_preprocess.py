@@ -10,6 +10,7 @@ Raw files are little-endian, C order (z, y, x) or (c, z, y, x). Subcommands:
   resize-seg  segmentation path of resample_data_or_seg (is_seg=True) on a raw uint16 map
   preprocess  the whole preprocess_test_case on a NIfTI file -> resampled.f32, data.f32, props.json
   export      save_segmentation_nifti's resample/uncrop + undo transpose/reorientation -> raw uint16
+  fill-holes  scipy.ndimage.binary_fill_holes on a raw uint8 mask
   make-volume writes a test NIfTI (random or a re-oriented copy of another file)
 """
 import argparse
@@ -228,9 +229,17 @@ def cmd_resize_seg(a):
     out[0].astype('<u2').tofile(a.output)
 
 
+def cmd_fill_holes(a):
+    mask = np.fromfile(a.input, dtype='u1').reshape(ints(a.shape)) != 0
+    binary_fill_holes(mask).astype('u1').tofile(a.output)
+
+
 def cmd_preprocess(a):
     data, spacing = load_zyx(a.file, a.orientation)
     shape_before_crop = list(data.shape[1:])
+    os.makedirs(a.out_dir, exist_ok=True)
+    if a.dump_input:
+        data.astype('<f4').tofile(os.path.join(a.out_dir, 'input.f32'))
     if a.crop:
         data, seg, bbox = crop_to_nonzero(data)
     else:
@@ -250,7 +259,6 @@ def cmd_preprocess(a):
     use_mask = [a.mask_for_norm] * channels
     if any(use_mask):
         seg = resample_data_or_seg(seg, new_shape, True, axis, 1, do_sep, order_z=0)
-    os.makedirs(a.out_dir, exist_ok=True)
     data.astype('<f4').tofile(os.path.join(a.out_dir, 'resampled.f32'))
     ct = [{'mean': a.ct_mean, 'sd': a.ct_sd, 'lowerBound': a.ct_lower, 'upperBound': a.ct_upper}] * channels
     data = normalize(data, seg, [a.norm] * channels, use_mask, ct)
@@ -350,6 +358,11 @@ def main(argv=None):
     s.add_argument('--separate-axis', type=int)
     s.add_argument('--output', required=True)
     s.set_defaults(fn=cmd_resize_seg)
+    f = sub.add_parser('fill-holes')
+    f.add_argument('--input', required=True, help='raw uint8 mask (z, y, x)')
+    f.add_argument('--shape', required=True)
+    f.add_argument('--output', required=True)
+    f.set_defaults(fn=cmd_fill_holes)
     q = sub.add_parser('preprocess')
     q.add_argument('file')
     q.add_argument('--spacing', required=True, help='target spacing sz,sy,sx')
@@ -363,6 +376,8 @@ def main(argv=None):
     q.add_argument('--transpose', default='0,1,2')
     q.add_argument('--no-crop', dest='crop', action='store_false')
     q.add_argument('--anisotropy-threshold', type=float, default=ANISO_THRESHOLD)
+    q.add_argument('--dump-input', action='store_true',
+                   help='also write input.f32: the (c, z, y, x) volume after loading and reorientation')
     q.add_argument('--out-dir', required=True)
     q.set_defaults(fn=cmd_preprocess)
     e = sub.add_parser('export')

@@ -123,7 +123,6 @@ class ResamplerParityTest {
         for (int i = 0; i < expected.length; i++) {
             worst = Math.max(worst, Math.abs((double) expected[i] - actual[i]));
         }
-        System.out.println("max abs difference " + worst);
         assertTrue(worst <= tol, "max abs difference " + worst + " > " + tol);
     }
 
