@@ -1,6 +1,7 @@
 package io.stunet.kafka;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.stunet.config.StunetConfig;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -152,6 +153,20 @@ public final class StageOptions {
 
     public Map<String, Object> getConsumerProperties() {
         return Map.copyOf(consumerProperties);
+    }
+
+    /**
+     * Options of a stage from the service configuration: group {@code <kafka.group.prefix>-<stage>},
+     * in-flight bound, retries, backoff, shutdown grace and {@code max.poll.interval.ms}.
+     */
+    public static StageOptions fromConfig(StunetConfig config, String stage, String topic, String bootstrap) {
+        return new StageOptions().setStage(stage).setTopic(topic).setBootstrap(bootstrap)
+                .setGroupId(config.getString(StunetConfig.KAFKA_GROUP_PREFIX) + "-" + stage)
+                .setMaxInFlight(config.getInt(StunetConfig.STAGE_MAX_IN_FLIGHT))
+                .setMaxRetries(config.getInt(StunetConfig.STAGE_MAX_RETRIES))
+                .setRetryBackoff(config.getMillis(StunetConfig.STAGE_RETRY_BACKOFF_MS))
+                .setShutdownGrace(config.getMillis(StunetConfig.STAGE_SHUTDOWN_GRACE_MS))
+                .putConsumerProperty("max.poll.interval.ms", config.getInt(StunetConfig.KAFKA_MAX_POLL_INTERVAL_MS));
     }
 
     void validate() {
