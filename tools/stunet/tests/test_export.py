@@ -10,7 +10,7 @@ from tools.stunet.arch import STUNet, variant_config
 from tools.stunet.checkpoints import CheckpointError, REPO_ROOT, fit_pool_kernels, read_labels, sha256_of
 from tools.stunet.export import export, main, verification_shape
 
-from .formats import LABELS, load_real_plans, random_network, small_config, write_v1, write_v2
+from tools.stunet.testmodels import LABELS, load_real_plans, random_network, small_config, write_v1, write_v2
 
 PLANS = ["small_ep4k.model.pkl", "base_ep4k.model.pkl", "large_ep4k.model.pkl", "huge_ep4k.model.pkl"]
 
