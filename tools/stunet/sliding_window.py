@@ -56,12 +56,14 @@ def predict_labels(net, data: np.ndarray, patch: Sequence[int], num_classes: int
         for z, y, x in tiles:
             sl = (slice(z, z + patch[0]), slice(y, y + patch[1]), slice(x, x + patch[2]))
             tile = x_all[(slice(None),) + sl][None]
-            probs = torch.zeros((1, num_classes) + tuple(patch))
-            for dims in flips:
-                inp = torch.flip(tile, dims) if dims else tile
-                out = torch.softmax(net(inp), 1)
-                probs += (torch.flip(out, dims) if dims else out) / len(flips)
-            acc[(slice(None),) + sl] += probs[0] * weight_t
+            # All mirrored copies go through the network as one batch.
+            batch = torch.cat([torch.flip(tile, dims) if dims else tile for dims in flips])
+            out = torch.softmax(net(batch), 1)
+            probs = torch.zeros((num_classes,) + tuple(patch))
+            for i, dims in enumerate(flips):
+                o = out[i:i + 1]
+                probs += (torch.flip(o, dims) if dims else o)[0] / len(flips)
+            acc[(slice(None),) + sl] += probs * weight_t
             norm[sl] += weight_t
     probs = acc / norm
     inner = tuple(slice(lo, lo + s) for (lo, _), s in zip(pads[1:], shape))

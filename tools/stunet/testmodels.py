@@ -96,17 +96,19 @@ def v2_plans_from_v1(v1_plans, ct_normalization=True):
 
 
 def write_v2(directory: Path, state_dict, configuration="3d_fullres", ct_normalization=True, net=None,
-             mirror_axes=(0, 1, 2)) -> Path:
+             mirror_axes=(0, 1, 2), flat=False) -> Path:
     """``fold_0/checkpoint_final.pth`` as nnUNetTrainer.save_checkpoint writes it, with
-    ``plans.json`` and ``dataset.json`` beside it."""
+    ``plans.json`` and ``dataset.json`` in the trainer folder above it (nnU-Net's layout)
+    or, with ``flat``, right beside it."""
     fold = directory / "fold_0"
     fold.mkdir(parents=True, exist_ok=True)
+    meta = fold if flat else directory
     plans = v2_plans_from_v1(load_real_plans()["plans"], ct_normalization)
     names = read_labels(LABELS)
     dataset = {"channel_names": {"0": "CT"}, "labels": {n: i for i, n in enumerate(names)},
                "numTraining": 1, "file_ending": ".nii.gz"}
-    (fold / "plans.json").write_text(json.dumps(plans, indent=2))
-    (fold / "dataset.json").write_text(json.dumps(dataset, indent=2))
+    (meta / "plans.json").write_text(json.dumps(plans, indent=2))
+    (meta / "dataset.json").write_text(json.dumps(dataset, indent=2))
     path = fold / "checkpoint_final.pth"
     torch.save({
         "network_weights": state_dict,

@@ -61,13 +61,13 @@ def test_v1_state_dict_saved_from_data_parallel_loads_after_stripping_module_pre
     assert _scripted_equals_eager(tmp_path / "model", net, [32, 32, 64]) <= 1e-5
 
 
-@pytest.mark.parametrize("ct", [True, False])
-def test_v2_checkpoint_exports_from_plans_and_dataset_json(tmp_path, ct):
+@pytest.mark.parametrize("ct,flat", [(True, False), (False, True)])
+def test_v2_checkpoint_exports_from_plans_and_dataset_json(tmp_path, ct, flat):
     net = random_network(small_config(105, depth=2))
     path = write_v2(tmp_path / "STUNetTrainer_small__nnUNetPlans__3d_fullres", net.state_dict(),
-                    configuration="3d_cascade_fullres", ct_normalization=ct, net=net, mirror_axes=(1, 2))
+                    configuration="3d_cascade_fullres", ct_normalization=ct, net=net, mirror_axes=(1, 2), flat=flat)
     card = export(checkpoints.load(path), tmp_path / "model")
-    plans = json.loads((path.parent / "plans.json").read_text())
+    plans = json.loads(((path.parent if flat else path.parent.parent) / "plans.json").read_text())
     conf = plans["configurations"]["3d_fullres"]
     props = plans["foreground_intensity_properties_per_channel"]["0"]
     assert card["source"]["format"] == "nnunet-v2"
