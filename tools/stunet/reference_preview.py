@@ -1,11 +1,10 @@
 """Reference for the preview's view geometry (docs/outputs.md, "Preview").
 
 Reorients an image and, optionally, a label map to RAS+ with nibabel's
-``as_closest_canonical`` and writes into DIR:
+``as_closest_canonical`` and writes into DIR (little-endian, C order):
 
-- ``image.f32`` (little-endian float32) and ``labels.u16`` (little-endian uint16), flat in
-  (z, y, x) C order, the renderer's input;
-- ``grid.json``: shape (z, y, x), spacing (z, y, x) and, per view, the shape of its slice;
+- ``grid.json``: canonical shape (z, y, x), spacing (z, y, x) and, per view, the shape of
+  its slice;
 - ``axial.u16``, ``coronal.u16``, ``sagittal.u16`` and ``axial.f32``, ...: labels and
   intensities of the middle slices as a viewer shows them in the radiological convention, one voxel per cell, rows top to bottom:
   axial seen from the feet (patient right on the left, anterior up), coronal from the front
@@ -47,8 +46,6 @@ def main(argv):
     else:
         labels = np.zeros(image.shape, np.uint16)
     os.makedirs(out, exist_ok=True)
-    image.T.astype("<f4").tofile(os.path.join(out, "image.f32"))
-    labels.T.astype("<u2").tofile(os.path.join(out, "labels.u16"))
     grid = {"shape": list(image.shape[::-1]),
             "spacing": [float(s) for s in img.header.get_zooms()[:3][::-1]]}
     for name, view in views(labels).items():

@@ -8,17 +8,12 @@ whether the mask comes within 3 voxels of any face (TotalSegmentator's border ru
 Unlike TotalSegmentator, the image is not cast to int16 before averaging: the pipeline's
 statistics are defined on the scaled float values (NUMERICS §7 "mean input intensity").
 
-``--export-raw DIR`` also writes the image as little-endian float32 and the labels as
-little-endian uint16, both flat in (z, y, x) C order, plus ``grid.json`` with shape (z, y, x)
-and spacing (z, y, x), so Java tests can consume the same voxels without a NIfTI reader.
-
 ``--slices Z0 Z1`` restricts both volumes to slices Z0..Z1-1 first (thin-volume cases).
 
-Usage: python3 tools/stunet/reference_stats.py IMAGE LABELS N_CLASSES [--slices Z0 Z1] [--export-raw DIR]
+Usage: python3 tools/stunet/reference_stats.py IMAGE LABELS N_CLASSES [--slices Z0 Z1]
 """
 import argparse
 import json
-import os
 
 import nibabel as nib
 import numpy as np
@@ -65,7 +60,6 @@ def main():
     parser.add_argument("labels")
     parser.add_argument("n_classes", type=int)
     parser.add_argument("--slices", nargs=2, type=int, metavar=("Z0", "Z1"))
-    parser.add_argument("--export-raw", metavar="DIR")
     args = parser.parse_args()
 
     img = nib.load(args.image)
@@ -78,15 +72,6 @@ def main():
     if args.slices:
         image = image[:, :, args.slices[0]:args.slices[1]]
         labels = labels[:, :, args.slices[0]:args.slices[1]]
-
-    if args.export_raw:
-        os.makedirs(args.export_raw, exist_ok=True)
-        # nibabel arrays are (x, y, z); the transpose's C order is the file's x-fastest order.
-        image.T.astype("<f4").tofile(os.path.join(args.export_raw, "image.f32"))
-        labels.T.astype("<u2").tofile(os.path.join(args.export_raw, "labels.u16"))
-        with open(os.path.join(args.export_raw, "grid.json"), "w") as f:
-            json.dump({"shape": list(image.shape[::-1]),
-                       "spacing": [float(s) for s in spacing[::-1]]}, f)
 
     print(json.dumps(statistics(image, labels, spacing, args.n_classes)))
 

@@ -10,6 +10,7 @@ official code calls the same axes (c, x, y, z) but indexes them identically.
 
 Subcommands (all raw arrays are little-endian, C order):
   steps     --patch Z Y X --size Z Y X [--step 0.5]          -> JSON plan
+  steps     --cases FILE (lines "pz py px sz sy sx step")     -> one JSON plan per line
   gaussian  --patch Z Y X --out FILE                          -> float32 map
   predict   --model PT --input F32 --shape C Z Y X --patch Z Y X --classes N
             [--step 0.5] [--tta] [--mirror-axes 0 1 2] [--threads T] --out PREFIX
@@ -24,8 +25,12 @@ import sys
 import time
 
 import numpy as np
-import torch
 from scipy.ndimage import gaussian_filter
+
+try:  # torch is only needed for prediction; plans and Gaussians load faster without it
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
 
 
 def compute_steps_for_sliding_window(patch_size, image_size, step_size):
@@ -146,9 +151,10 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('steps')
-    s.add_argument('--patch', type=int, nargs=3, required=True)
-    s.add_argument('--size', type=int, nargs=3, required=True)
+    s.add_argument('--patch', type=int, nargs=3)
+    s.add_argument('--size', type=int, nargs=3)
     s.add_argument('--step', type=float, default=0.5)
+    s.add_argument('--cases')
     g = sub.add_parser('gaussian')
     g.add_argument('--patch', type=int, nargs=3, required=True)
     g.add_argument('--out', required=True)
@@ -173,10 +179,17 @@ def main(argv=None):
     a = p.parse_args(argv)
 
     if a.cmd == 'steps':
-        below, above = pad_amounts(a.size, a.patch)
-        padded = [s + b + c for s, b, c in zip(a.size, below, above)]
-        steps = compute_steps_for_sliding_window(a.patch, padded, a.step)
-        json.dump({'padBelow': below, 'padAbove': above, 'padded': padded, 'steps': steps}, sys.stdout)
+        if a.cases:
+            with open(a.cases) as f:
+                rows = [line.split() for line in f if line.strip()]
+            cases = [([int(v) for v in r[0:3]], [int(v) for v in r[3:6]], float(r[6])) for r in rows]
+        else:
+            cases = [(a.patch, a.size, a.step)]
+        for patch, size, step in cases:
+            below, above = pad_amounts(size, patch)
+            padded = [s + b + c for s, b, c in zip(size, below, above)]
+            steps = compute_steps_for_sliding_window(patch, padded, step)
+            print(json.dumps({'padBelow': below, 'padAbove': above, 'padded': padded, 'steps': steps}))
     elif a.cmd == 'gaussian':
         get_gaussian(a.patch).astype('<f4').tofile(a.out)
     elif a.cmd == 'predict':

@@ -1,7 +1,10 @@
 package io.stunet.preview;
 
 import io.stunet.error.ErrorCode;
+import io.stunet.error.InvalidVolumeException;
 import io.stunet.error.StunetException;
+import io.stunet.geometry.Reorientation;
+import io.stunet.volume.Volume;
 
 import javax.imageio.ImageIO;
 import java.awt.Color;
@@ -72,6 +75,34 @@ public final class PreviewRenderer {
         }
         this.maxPanel = maxPanel;
         this.opacity = opacity;
+    }
+
+    /**
+     * Preview of an input volume and its label map on the same grid, as read from NIfTI: both
+     * are brought to the closest canonical RAS+ grid first (nibabel's
+     * {@code as_closest_canonical}), with the spacing of that grid.
+     *
+     * @throws InvalidVolumeException {@code INVALID_GEOMETRY} if the grids differ,
+     *                                {@code UNSUPPORTED_DATATYPE} for labels wider than 16 bits
+     */
+    public Preview render(Volume image, Volume labels, List<String> classNames, Window window) {
+        image.require3d();
+        labels.require3d();
+        if (image.nx() != labels.nx() || image.ny() != labels.ny() || image.nz() != labels.nz()) {
+            throw new InvalidVolumeException(ErrorCode.INVALID_GEOMETRY, "label map grid differs from image grid");
+        }
+        Reorientation ras = Reorientation.toClosestCanonical(image.affine(), image.nx(), image.ny(), image.nz());
+        int[] xyz = ras.outputShapeXyz();
+        double[] mm = ras.outputAffine().spacing();
+        int[] shape = {xyz[2], xyz[1], xyz[0]};
+        double[] spacing = {mm[2], mm[1], mm[0]};
+        float[] values = ras.apply(image.toFloat32(0));
+        return switch (labels.dataType()) {
+            case UINT8, INT8 -> render(values, ras.apply(labels.bytes()), shape, spacing, classNames, window);
+            case UINT16, INT16 -> render(values, ras.apply(labels.shorts()), shape, spacing, classNames, window);
+            default -> throw new InvalidVolumeException(ErrorCode.UNSUPPORTED_DATATYPE,
+                    "label maps must be 8- or 16-bit integers, got " + labels.dataType().numpyName());
+        };
     }
 
     /** Preview of an unsigned 8-bit label map; see {@link #render(float[], short[], int[], double[], List, Window)}. */

@@ -1,7 +1,9 @@
 package io.stunet.stats;
 
 import io.stunet.error.ErrorCode;
+import io.stunet.error.InvalidVolumeException;
 import io.stunet.error.StunetException;
+import io.stunet.volume.Volume;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,6 +31,36 @@ public final class ClassStatistics {
     private static final int SLICES_PER_BLOCK = 4;
 
     private ClassStatistics() {
+    }
+
+    /**
+     * Statistics of a label map file over the image it was computed for, both as read by
+     * {@code NiftiReader}: the image's scaled float32 values, its pixdim spacing (nibabel's
+     * {@code get_zooms}, as TotalSegmentator uses) and labels of any 8- or 16-bit integer type
+     * read as unsigned.
+     *
+     * @throws InvalidVolumeException {@code UNSUPPORTED_DIMENSIONS} for a 4-D input with more
+     *                                than one frame, {@code INVALID_GEOMETRY} if the grids differ,
+     *                                {@code UNSUPPORTED_DATATYPE} for labels wider than 16 bits
+     */
+    public static StatsReport compute(Volume image, Volume labels, List<String> classNames) {
+        image.require3d();
+        labels.require3d();
+        if (image.nx() != labels.nx() || image.ny() != labels.ny() || image.nz() != labels.nz()) {
+            throw new InvalidVolumeException(ErrorCode.INVALID_GEOMETRY, "label map grid "
+                    + labels.nx() + "x" + labels.ny() + "x" + labels.nz() + " differs from image grid "
+                    + image.nx() + "x" + image.ny() + "x" + image.nz());
+        }
+        int[] shape = {image.nz(), image.ny(), image.nx()};
+        double[] xyz = image.spacing();
+        double[] spacing = {xyz[2], xyz[1], xyz[0]};
+        float[] values = image.toFloat32(0);
+        return switch (labels.dataType()) {
+            case UINT8, INT8 -> compute(values, labels.bytes(), shape, spacing, classNames);
+            case UINT16, INT16 -> compute(values, labels.shorts(), shape, spacing, classNames);
+            default -> throw new InvalidVolumeException(ErrorCode.UNSUPPORTED_DATATYPE,
+                    "label maps must be 8- or 16-bit integers, got " + labels.dataType().numpyName());
+        };
     }
 
     /** Statistics of an unsigned 8-bit label map; see {@link #compute(float[], short[], int[], double[], List)}. */

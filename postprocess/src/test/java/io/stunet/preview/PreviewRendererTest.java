@@ -2,8 +2,11 @@ package io.stunet.preview;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stunet.geometry.Reorientation;
+import io.stunet.nifti.NiftiReader;
 import io.stunet.testing.Python;
 import io.stunet.testing.TestData;
+import io.stunet.volume.Volume;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -26,20 +30,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The preview of TotalSegmentator's segmentation of the bundled CT (and of the bundled MR,
- * stored LPS, without labels), checked pixel by pixel against display slices that
- * {@code tools/stunet/reference_preview.py} cuts from nibabel's RAS+ canonical volume.
+ * stored LPS, without labels), read with {@code NiftiReader}, checked pixel by pixel against
+ * display slices that {@code tools/stunet/reference_preview.py} cuts from nibabel's RAS+
+ * canonical volume.
  */
 class PreviewRendererTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path dir;
-    static Sample ct;
-    static Sample mr;
+    static Reference ctViews;
+    static Reference mrViews;
 
-    /** Canonical arrays plus the reference display slices, each {@code [rows][cols]} flattened. */
-    record Sample(float[] image, short[] labels, int[] shape, double[] spacing, JsonNode grid,
-                  Path folder) {
+    /** The reference display slices, each {@code [rows][cols]} flattened, and the canonical grid. */
+    record Reference(JsonNode grid, Path folder) {
         short[] viewLabels(Plane plane) throws IOException {
             ByteBuffer b = read(folder.resolve(viewName(plane) + ".u16"));
             short[] v = new short[b.remaining() / 2];
@@ -58,17 +62,25 @@ class PreviewRendererTest {
             JsonNode s = grid.get(viewName(plane));
             return new int[] {s.get(0).asInt(), s.get(1).asInt()};
         }
+
+        int[] shape() {
+            return JSON.convertValue(grid.get("shape"), int[].class);
+        }
+
+        double[] spacing() {
+            return JSON.convertValue(grid.get("spacing"), double[].class);
+        }
     }
 
     static String viewName(Plane plane) {
-        return plane.name().toLowerCase(java.util.Locale.ROOT);
+        return plane.name().toLowerCase(Locale.ROOT);
     }
 
     static ByteBuffer read(Path file) throws IOException {
         return ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    static Sample load(String name, String... niftis) throws IOException {
+    static Reference reference(String name, String... niftis) throws IOException {
         Path folder = dir.resolve(name);
         List<String> args = new ArrayList<>();
         for (String n : niftis) {
@@ -76,22 +88,22 @@ class PreviewRendererTest {
         }
         args.add(folder.toString());
         Python.run(TestData.file("tools/stunet/reference_preview.py"), args.toArray(String[]::new));
-        JsonNode grid = JSON.readTree(folder.resolve("grid.json").toFile());
-        int[] shape = JSON.convertValue(grid.get("shape"), int[].class);
-        double[] spacing = JSON.convertValue(grid.get("spacing"), double[].class);
-        ByteBuffer img = read(folder.resolve("image.f32"));
-        float[] image = new float[img.remaining() / 4];
-        img.asFloatBuffer().get(image);
-        ByteBuffer lab = read(folder.resolve("labels.u16"));
-        short[] labels = new short[lab.remaining() / 2];
-        lab.asShortBuffer().get(labels);
-        return new Sample(image, labels, shape, spacing, grid, folder);
+        return new Reference(JSON.readTree(folder.resolve("grid.json").toFile()), folder);
     }
+
+    static Volume ct;
+    static Volume seg;
 
     @BeforeAll
     static void loadSamples() throws IOException {
-        ct = load("ct", "example_ct_sm.nii.gz", "example_seg.nii.gz");
-        mr = load("mr", "example_mr_sm.nii.gz");
+        ct = NiftiReader.read(TestData.nifti("example_ct_sm.nii.gz"));
+        seg = NiftiReader.read(TestData.nifti("example_seg.nii.gz"));
+        ctViews = reference("ct", "example_ct_sm.nii.gz", "example_seg.nii.gz");
+        mrViews = reference("mr", "example_mr_sm.nii.gz");
+    }
+
+    static Preview renderCt() {
+        return new PreviewRenderer().render(ct, seg, names(), Window.CT);
     }
 
     static List<String> names() {
@@ -112,7 +124,7 @@ class PreviewRendererTest {
     }
 
     /** Every panel pixel shows the windowed gray of the reference slice, blended with the label colour. */
-    static void assertPanelsMatchReference(Preview preview, BufferedImage png, Sample s, Window window)
+    static void assertPanelsMatchReference(Preview preview, BufferedImage png, Reference s, Window window)
             throws IOException {
         for (Panel panel : preview.panels()) {
             int[] viewShape = s.viewShape(panel.plane());
@@ -140,18 +152,20 @@ class PreviewRendererTest {
 
     @Test
     void ctPreviewShowsRadiologicalViewsWithLabelColours() throws IOException {
-        Preview preview = new PreviewRenderer().render(ct.image(), ct.labels(), ct.shape(), ct.spacing(), names(),
-                Window.CT);
+        Preview preview = renderCt();
         BufferedImage png = writeAndDecode(preview, "ct_preview.png");
-        assertPanelsMatchReference(preview, png, ct, Window.CT);
+        assertPanelsMatchReference(preview, png, ctViews, Window.CT);
+        for (Panel p : preview.panels()) {
+            assertArrayEquals(ctViews.shape(), p.shape());
+        }
     }
 
     @Test
     void panelsKeepThePhysicalAspectRatio() {
         double[] spacing = {5.0, 0.8, 0.8};
-        Preview preview = new PreviewRenderer().render(ct.image(), ct.labels(), ct.shape(), spacing, names(),
+        int[] shape = {ct.nz(), ct.ny(), ct.nx()};
+        Preview preview = new PreviewRenderer().render(ct.toFloat32(0), seg.bytes(), shape, spacing, names(),
                 Window.CT);
-        int[] shape = ct.shape();
         for (Panel p : preview.panels()) {
             double mmWide = shape[p.plane().columnAxis()] * spacing[p.plane().columnAxis()];
             double mmHigh = shape[p.plane().rowAxis()] * spacing[p.plane().rowAxis()];
@@ -165,21 +179,18 @@ class PreviewRendererTest {
 
     @Test
     void legendListsExactlyThePresentClassesWithTheirColours() throws IOException {
-        byte[] bytes = new byte[ct.labels().length];
         TreeSet<Integer> present = new TreeSet<>();
-        for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = (byte) ct.labels()[i];
-            if (ct.labels()[i] != 0) {
-                present.add(ct.labels()[i] & 0xFFFF);
+        for (byte b : seg.bytes()) {
+            if (b != 0) {
+                present.add(b & 0xFF);
             }
         }
-        Preview preview = new PreviewRenderer().render(ct.image(), bytes, ct.shape(), ct.spacing(), names(),
-                Window.CT);
+        Preview preview = renderCt();
         BufferedImage png = writeAndDecode(preview, "legend_preview.png");
         assertEquals(List.copyOf(present), preview.legend().stream().map(LegendEntry::label).toList());
         TreeSet<Integer> onSlices = new TreeSet<>();
         for (Plane plane : Plane.values()) {
-            for (short l : ct.viewLabels(plane)) {
+            for (short l : ctViews.viewLabels(plane)) {
                 if (l != 0) {
                     onSlices.add(l & 0xFFFF);
                 }
@@ -215,22 +226,24 @@ class PreviewRendererTest {
     @Test
     void renderingIsDeterministic() throws IOException {
         PreviewRenderer renderer = new PreviewRenderer();
-        PreviewRenderer.write(renderer.render(ct.image(), ct.labels(), ct.shape(), ct.spacing(), names(),
-                Window.CT), dir.resolve("a.png"));
-        PreviewRenderer.write(renderer.render(ct.image(), ct.labels(), ct.shape(), ct.spacing(), names(),
-                Window.CT), dir.resolve("b.png"));
+        PreviewRenderer.write(renderer.render(ct, seg, names(), Window.CT), dir.resolve("a.png"));
+        PreviewRenderer.write(renderer.render(ct, seg, names(), Window.CT), dir.resolve("b.png"));
         assertArrayEquals(Files.readAllBytes(dir.resolve("a.png")), Files.readAllBytes(dir.resolve("b.png")));
     }
 
     @Test
-    void mrWithoutLabelsUsesAPercentileWindowAndAnEmptyLegend() throws IOException {
-        Window window = Window.percentiles(mr.image());
-        JsonNode p = mr.grid().get("percentiles");
+    void lpsMrWithoutLabelsUsesAPercentileWindowAndAnEmptyLegend() throws IOException {
+        Volume mr = NiftiReader.read(TestData.nifti("example_mr_sm.nii.gz"));
+        assertEquals("LPS", mr.affine().axcodes());
+        Reorientation ras = Reorientation.toClosestCanonical(mr.affine(), mr.nx(), mr.ny(), mr.nz());
+        float[] image = ras.apply(mr.toFloat32(0));
+        Window window = Window.percentiles(image);
+        JsonNode p = mrViews.grid().get("percentiles");
         assertEquals(p.get(0).asDouble(), window.level() - window.width() / 2);
         assertEquals(p.get(1).asDouble(), window.level() + window.width() / 2);
-        Preview preview = new PreviewRenderer().render(mr.image(), mr.labels(), mr.shape(), mr.spacing(),
-                List.of("background"), window);
+        Preview preview = new PreviewRenderer().render(image, new byte[image.length], mrViews.shape(),
+                mrViews.spacing(), List.of("background"), window);
         assertTrue(preview.legend().isEmpty());
-        assertPanelsMatchReference(preview, writeAndDecode(preview, "mr_preview.png"), mr, window);
+        assertPanelsMatchReference(preview, writeAndDecode(preview, "mr_preview.png"), mrViews, window);
     }
 }

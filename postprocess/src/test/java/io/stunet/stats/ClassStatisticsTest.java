@@ -4,15 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
+import io.stunet.nifti.NiftiReader;
 import io.stunet.testing.Python;
 import io.stunet.testing.TestData;
+import io.stunet.volume.DataType;
+import io.stunet.volume.Volume;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,8 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Statistics of TotalSegmentator's own segmentation of the bundled CT, checked against
- * {@code tools/stunet/reference_stats.py} (numpy on the same voxels) at test time.
+ * Statistics of TotalSegmentator's own segmentation of the bundled CT, read with
+ * {@code NiftiReader}, checked against {@code tools/stunet/reference_stats.py} (nibabel and
+ * numpy on the same files) at test time.
  */
 class ClassStatisticsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,31 +39,39 @@ class ClassStatisticsTest {
 
     @TempDir
     static Path dir;
-    static Grid grid;
+    static Volume ct;
+    static Volume seg;
     static JsonNode reference;
 
-    record Grid(float[] image, short[] labels, int[] shape, double[] spacing) {
+    static JsonNode reference(String... extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of(TestData.nifti("example_ct_sm.nii.gz").toString(),
+                TestData.nifti("example_seg.nii.gz").toString(), Integer.toString(CLASSES)));
+        args.addAll(List.of(extra));
+        return JSON.readTree(Python.run(TestData.file("tools/stunet/reference_stats.py"), args.toArray(String[]::new)));
     }
 
     @BeforeAll
     static void loadSampleAndReference() throws IOException {
-        Path raw = dir.resolve("raw");
-        String out = Python.run(TestData.file("tools/stunet/reference_stats.py"),
-                TestData.nifti("example_ct_sm.nii.gz").toString(),
-                TestData.nifti("example_seg.nii.gz").toString(),
-                Integer.toString(CLASSES), "--export-raw", raw.toString());
-        reference = JSON.readTree(out);
-        JsonNode g = JSON.readTree(raw.resolve("grid.json").toFile());
-        int[] shape = {g.get("shape").get(0).asInt(), g.get("shape").get(1).asInt(), g.get("shape").get(2).asInt()};
-        double[] spacing = {g.get("spacing").get(0).asDouble(), g.get("spacing").get(1).asDouble(),
-                g.get("spacing").get(2).asDouble()};
-        ByteBuffer img = ByteBuffer.wrap(Files.readAllBytes(raw.resolve("image.f32"))).order(ByteOrder.LITTLE_ENDIAN);
-        float[] image = new float[img.remaining() / 4];
-        img.asFloatBuffer().get(image);
-        ByteBuffer lab = ByteBuffer.wrap(Files.readAllBytes(raw.resolve("labels.u16"))).order(ByteOrder.LITTLE_ENDIAN);
-        short[] labels = new short[lab.remaining() / 2];
-        lab.asShortBuffer().get(labels);
-        grid = new Grid(image, labels, shape, spacing);
+        ct = NiftiReader.read(TestData.nifti("example_ct_sm.nii.gz"));
+        seg = NiftiReader.read(TestData.nifti("example_seg.nii.gz"));
+        reference = reference();
+    }
+
+    static int[] shape() {
+        return new int[] {ct.nz(), ct.ny(), ct.nx()};
+    }
+
+    static double[] spacing() {
+        double[] xyz = ct.spacing();
+        return new double[] {xyz[2], xyz[1], xyz[0]};
+    }
+
+    static short[] widened(byte[] labels) {
+        short[] s = new short[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            s[i] = (short) (labels[i] & 0xFF);
+        }
+        return s;
     }
 
     static List<String> names(int n) {
@@ -71,14 +81,6 @@ class ClassStatisticsTest {
             names.add("class_" + k);
         }
         return names;
-    }
-
-    static byte[] asBytes(short[] labels) {
-        byte[] b = new byte[labels.length];
-        for (int i = 0; i < labels.length; i++) {
-            b[i] = (byte) labels[i];
-        }
-        return b;
     }
 
     static void assertMatchesReference(StatsReport report) {
@@ -101,9 +103,9 @@ class ClassStatisticsTest {
     }
 
     @Test
-    void uint8LabelsMatchNumpyReference() {
-        StatsReport report = ClassStatistics.compute(grid.image(), asBytes(grid.labels()), grid.shape(),
-                grid.spacing(), names(CLASSES));
+    void niftiFilesMatchNumpyReference() {
+        assertEquals(DataType.UINT8, seg.dataType());
+        StatsReport report = ClassStatistics.compute(ct, seg, names(CLASSES));
         assertMatchesReference(report);
         assertFalse(report.present().isEmpty());
         assertTrue(report.present().stream().anyMatch(c -> !c.touchesBorder()),
@@ -112,56 +114,56 @@ class ClassStatisticsTest {
 
     @Test
     void uint16LabelsMatchNumpyReference() {
-        assertMatchesReference(ClassStatistics.compute(grid.image(), grid.labels(), grid.shape(),
-                grid.spacing(), names(CLASSES)));
+        assertMatchesReference(ClassStatistics.compute(ct.toFloat32(0), widened(seg.bytes()), shape(), spacing(),
+                names(CLASSES)));
     }
 
     @Test
     void thinSlabsMatchNumpyReference() throws IOException {
-        int[] shape = grid.shape();
+        int[] shape = shape();
         int slice = shape[1] * shape[2];
+        float[] image = ct.toFloat32(0);
         for (int[] range : new int[][] {{15, 16}, {10, 14}, {0, 5}}) {
-            JsonNode expected = JSON.readTree(Python.run(TestData.file("tools/stunet/reference_stats.py"),
-                    TestData.nifti("example_ct_sm.nii.gz").toString(),
-                    TestData.nifti("example_seg.nii.gz").toString(), Integer.toString(CLASSES),
-                    "--slices", Integer.toString(range[0]), Integer.toString(range[1])));
+            JsonNode expected = reference("--slices", Integer.toString(range[0]), Integer.toString(range[1]));
             StatsReport report = ClassStatistics.compute(
-                    Arrays.copyOfRange(grid.image(), range[0] * slice, range[1] * slice),
-                    Arrays.copyOfRange(grid.labels(), range[0] * slice, range[1] * slice),
-                    new int[] {range[1] - range[0], shape[1], shape[2]}, grid.spacing(), names(CLASSES));
+                    Arrays.copyOfRange(image, range[0] * slice, range[1] * slice),
+                    Arrays.copyOfRange(seg.bytes(), range[0] * slice, range[1] * slice),
+                    new int[] {range[1] - range[0], shape[1], shape[2]}, spacing(), names(CLASSES));
             assertMatchesReference(report, expected);
         }
     }
 
     @Test
     void resultIsIndependentOfThreadCount() throws Exception {
-        StatsReport one = new ForkJoinPool(1).submit(() -> ClassStatistics.compute(grid.image(), grid.labels(),
-                grid.shape(), grid.spacing(), names(CLASSES))).get();
-        StatsReport many = new ForkJoinPool(7).submit(() -> ClassStatistics.compute(grid.image(), grid.labels(),
-                grid.shape(), grid.spacing(), names(CLASSES))).get();
+        StatsReport one = new ForkJoinPool(1).submit(() -> ClassStatistics.compute(ct, seg, names(CLASSES))).get();
+        StatsReport many = new ForkJoinPool(7).submit(() -> ClassStatistics.compute(ct, seg, names(CLASSES))).get();
         assertEquals(one.classes(), many.classes());
     }
 
     @Test
     void labelWithoutClassNameIsRefused() {
-        StunetException e = assertThrows(StunetException.class, () -> ClassStatistics.compute(grid.image(),
-                grid.labels(), grid.shape(), grid.spacing(), names(100)));
+        StunetException e = assertThrows(StunetException.class, () -> ClassStatistics.compute(ct, seg, names(100)));
         assertEquals(ErrorCode.INVALID_REQUEST, e.code());
+    }
+
+    @Test
+    void labelMapOnAnotherGridIsRefused() {
+        Volume mr = NiftiReader.read(TestData.nifti("example_mr_sm.nii.gz"));
+        StunetException e = assertThrows(StunetException.class, () -> ClassStatistics.compute(mr, seg, names(CLASSES)));
+        assertEquals(ErrorCode.INVALID_GEOMETRY, e.code());
     }
 
     @Test
     void repeatedClassNamesAreRefused() {
         List<String> names = names(CLASSES);
         names.set(5, names.get(4));
-        StunetException e = assertThrows(StunetException.class, () -> ClassStatistics.compute(grid.image(),
-                grid.labels(), grid.shape(), grid.spacing(), names));
+        StunetException e = assertThrows(StunetException.class, () -> ClassStatistics.compute(ct, seg, names));
         assertEquals(ErrorCode.INVALID_REQUEST, e.code());
     }
 
     @Test
     void jsonCarriesEveryClassWithTotalSegmentatorFields() throws IOException {
-        StatsReport report = ClassStatistics.compute(grid.image(), grid.labels(), grid.shape(), grid.spacing(),
-                names(CLASSES));
+        StatsReport report = ClassStatistics.compute(ct, seg, names(CLASSES));
         Path out = dir.resolve("json").resolve("case_stats.json");
         StatsJson.write(report, out);
         StatsJson.write(report, out);
@@ -172,8 +174,7 @@ class ClassStatisticsTest {
         JsonNode doc = JSON.readTree(out.toFile());
         assertEquals(StatsJson.SCHEMA, doc.get("schema").asText());
         assertEquals(StatsJson.SCHEMA_VERSION, doc.get("schemaVersion").asInt());
-        int[] shape = grid.shape();
-        assertArrayEquals(new int[] {shape[2], shape[1], shape[0]},
+        assertArrayEquals(new int[] {ct.nx(), ct.ny(), ct.nz()},
                 JSON.convertValue(doc.get("shape"), int[].class));
         assertEquals(names(CLASSES), JSON.convertValue(doc.get("classNames"), List.class));
         JsonNode classes = doc.get("classes");
