@@ -60,16 +60,17 @@ class StreamingRuntimeTest {
             assertTrue(runtime.embedded());
             ClaimCheckStore store = runtime.store();
             SlabLedger ledger = new SlabLedger(100);
+            StageVerticle<TileSegmented> joinVerticle = new StageVerticle<>(runtime, "join", Topics.TILE_SEGMENTED,
+                    TileSegmented.class, in -> vertx.executeBlocking(() -> join(store, ledger, in.value()), false), null);
             List<StageConsumer<?>> stages = List.of(
                     runtime.stage("split", Topics.CASE_SUBMITTED, CaseSubmitted.class,
                             in -> vertx.executeBlocking(() -> split(store, in.value()), false), null),
                     runtime.stage("seg", Topics.TILE_REQUESTED, TileRequested.class,
-                            in -> vertx.executeBlocking(() -> segment(store, in.value()), false), null),
-                    runtime.stage("join", Topics.TILE_SEGMENTED, TileSegmented.class,
-                            in -> vertx.executeBlocking(() -> join(store, ledger, in.value()), false), null));
+                            in -> vertx.executeBlocking(() -> segment(store, in.value()), false), null));
             for (StageConsumer<?> s : stages) {
                 s.start();
             }
+            String joinDeployment = vertx.deployVerticle(joinVerticle).await(30, TimeUnit.SECONDS);
             try (CaseStatusView view = new CaseStatusView(runtime.bootstrap()).start()) {
                 Map<String, byte[]> inputs = new java.util.HashMap<>();
                 List<Future<Void>> sent = new ArrayList<>();
@@ -106,6 +107,8 @@ class StreamingRuntimeTest {
                 String scrape = runtime.metrics().scrape();
                 assertTrue(scrape.contains("stunet_stage_records_total{outcome=\"dead_letter\",service=\"test\",stage=\"split\"} 1.0"), scrape);
             }
+            vertx.undeploy(joinDeployment).await(60, TimeUnit.SECONDS);
+            assertTrue(!joinVerticle.consumer().isRunning(), "undeploying a stage verticle stops its consumer");
             runtime.stopStages().await(60, TimeUnit.SECONDS);
             assertTrue(!runtime.health().ready(), "stopped stages are not ready");
         } finally {
