@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         description = "Streaming STU-Net 3-D medical image segmentation.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            InspectCommand.class,
             PreprocessCommand.class,
             BenchCommand.class,
         })
