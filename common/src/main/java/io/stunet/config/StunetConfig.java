@@ -101,6 +101,18 @@ public final class StunetConfig {
             "Interface the service HTTP server (API, `/metrics`, `/health/*`) binds to.");
     public static final ConfigKey HTTP_PORT = key("http.port", INT, "8080", 0,
             "Port of the service HTTP server; 0 picks a free port.");
+    public static final ConfigKey INGEST_AUTH_TOKEN = secret("ingest.auth.token",
+            "Bearer token the ingest API requires (`Authorization: Bearer ...`). Empty: the API is open. `/metrics`, `/health/*` stay open.");
+    public static final ConfigKey INGEST_MAX_BODY_BYTES = key("ingest.max.body.bytes", INT, "1073741824", 1,
+            "Largest upload ingest accepts, in bytes; larger bodies are refused with 413.");
+    public static final ConfigKey INGEST_UPLOAD_DIR = key("ingest.upload.dir", PATH, "work/uploads", 0,
+            "Directory where uploads and remote inputs are spooled before they go to the store.");
+    public static final ConfigKey INGEST_URI_ROOTS = key("ingest.uri.roots", STRING, "", 0,
+            "Comma-separated roots that `uri` submissions may read: local directories and `s3://bucket[/prefix]`. Empty: none.");
+    public static final ConfigKey INGEST_INBOX_DIR = key("ingest.inbox.dir", PATH, "", 0,
+            "Directory ingest watches for `.nii`/`.nii.gz` files; taken files move to `processed/` or `failed/` beside them. Empty: no watcher.");
+    public static final ConfigKey INGEST_INBOX_STABLE_MS = key("ingest.inbox.stable.ms", INT, "2000", 0,
+            "An inbox file without a `.done` marker is taken once its size and mtime stay unchanged this long.");
 
     private final Map<String, String> values;
 
