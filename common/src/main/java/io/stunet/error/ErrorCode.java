@@ -27,6 +27,10 @@ public enum ErrorCode {
     INVALID_REQUEST(false),
     /** A record that does not parse or carries an unknown schema version. */
     INVALID_RECORD(false),
+    /** A configuration file, key or value that is missing, unknown or out of range. */
+    INVALID_CONFIG(false),
+    /** The message broker refused or failed a produce, commit or admin call. */
+    BROKER_FAILURE(true),
     /** The claim-check store could not read or write a blob. */
     STORE_FAILURE(true),
     /** A blob is missing or its checksum does not match the record that points to it. */

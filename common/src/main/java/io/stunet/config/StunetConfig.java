@@ -1,0 +1,320 @@
+package io.stunet.config;
+
+import io.stunet.error.ErrorCode;
+import io.stunet.error.StunetException;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The service configuration: every key is a named {@link ConfigKey} constant here with a
+ * documented default. Values come from, in increasing precedence: the defaults, one YAML
+ * ({@code .yaml}/{@code .yml}, nested maps or dotted keys) or properties file, environment
+ * variables ({@code STUNET_KAFKA_BOOTSTRAP} for {@code kafka.bootstrap}), and explicit
+ * overrides (command-line options). Every value is checked at load time; an unknown key in
+ * the file or a value of the wrong type or range fails with {@code INVALID_CONFIG} naming
+ * the key, so a typo stops the service at start instead of being silently ignored.
+ * docs/configuration.md holds {@link #markdownTable()}; a test keeps the two in step.
+ */
+public final class StunetConfig {
+    private static final List<ConfigKey> KEYS = new ArrayList<>();
+
+    private static ConfigKey key(String name, ConfigKey.Type type, String def, long min, String doc) {
+        ConfigKey k = new ConfigKey(name, type, def, min, false, doc);
+        KEYS.add(k);
+        return k;
+    }
+
+    private static ConfigKey secret(String name, String doc) {
+        ConfigKey k = new ConfigKey(name, ConfigKey.Type.STRING, "", 0, true, doc);
+        KEYS.add(k);
+        return k;
+    }
+
+    private static final ConfigKey.Type STRING = ConfigKey.Type.STRING;
+    private static final ConfigKey.Type INT = ConfigKey.Type.INT;
+    private static final ConfigKey.Type BOOLEAN = ConfigKey.Type.BOOLEAN;
+    private static final ConfigKey.Type PATH = ConfigKey.Type.PATH;
+
+    public static final ConfigKey KAFKA_BOOTSTRAP = key("kafka.bootstrap", STRING, "", 0,
+            "Kafka bootstrap servers (`host:port,...`). Empty: start the embedded single-node broker.");
+    public static final ConfigKey KAFKA_EMBEDDED_DIR = key("kafka.embedded.dir", PATH, "work/kafka", 0,
+            "Data directory of the embedded broker; a restart with the same directory resumes.");
+    public static final ConfigKey KAFKA_EMBEDDED_PORT = key("kafka.embedded.port", INT, "0", 0,
+            "Client port of the embedded broker on 127.0.0.1; 0 picks a free port.");
+    public static final ConfigKey KAFKA_GROUP_PREFIX = key("kafka.group.prefix", STRING, "stunet", 0,
+            "Consumer groups are `<prefix>-<stage>`; instances of one stage share a group.");
+    public static final ConfigKey KAFKA_MAX_POLL_INTERVAL_MS = key("kafka.max.poll.interval.ms", INT, "300000", 1000,
+            "Consumer `max.poll.interval.ms`. Stages poll continuously, even when paused, so the default is ample.");
+    public static final ConfigKey TOPICS_CASE_PARTITIONS = key("topics.partitions.case", INT, "4", 1,
+            "Partitions of the case-keyed topics created at start-up (submitted, completed, status, dlq).");
+    public static final ConfigKey TOPICS_TILE_PARTITIONS = key("topics.partitions.tile", INT, "12", 1,
+            "Partitions of the slab-keyed topics (tile.requested, tile.segmented); caps parallel infer consumers.");
+    public static final ConfigKey TOPICS_REPLICATION = key("topics.replication", INT, "1", 1,
+            "Replication factor of topics created at start-up.");
+    public static final ConfigKey STORE_TYPE = key("store.type", STRING, "local", 0,
+            "Claim-check store: `local` (a directory, shared volume in a cluster) or `s3` (S3-compatible).");
+    public static final ConfigKey STORE_LOCAL_ROOT = key("store.local.root", PATH, "work/blobs", 0,
+            "Root directory of the local store.");
+    public static final ConfigKey STORE_S3_ENDPOINT = key("store.s3.endpoint", STRING, "", 0,
+            "Endpoint URL of an S3-compatible server (MinIO, ...). Empty: AWS S3 for the region.");
+    public static final ConfigKey STORE_S3_REGION = key("store.s3.region", STRING, "us-east-1", 0,
+            "Region used for request signing.");
+    public static final ConfigKey STORE_S3_BUCKET = key("store.s3.bucket", STRING, "stunet", 0,
+            "Bucket holding the blobs.");
+    public static final ConfigKey STORE_S3_PATH_STYLE = key("store.s3.path.style", BOOLEAN, "true", 0,
+            "Path-style addressing (`endpoint/bucket/key`), which most S3-compatible servers need.");
+    public static final ConfigKey STORE_S3_ACCESS_KEY = secret("store.s3.access.key",
+            "Access key id. Empty: the AWS default credential chain (environment, profile, instance role).");
+    public static final ConfigKey STORE_S3_SECRET_KEY = secret("store.s3.secret.key",
+            "Secret access key, with `store.s3.access.key`.");
+    public static final ConfigKey STORE_S3_CREATE_BUCKET = key("store.s3.create.bucket", BOOLEAN, "false", 0,
+            "Create the bucket at start-up when it does not exist.");
+    public static final ConfigKey STORE_S3_MULTIPART_THRESHOLD = key("store.s3.multipart.threshold", INT, "16777216", 1,
+            "Blobs larger than this many bytes are uploaded in parts; smaller ones in one PUT.");
+    public static final ConfigKey STORE_S3_PART_SIZE = key("store.s3.part.size", INT, "8388608", 5 * 1024 * 1024,
+            "Part size of multipart uploads in bytes (S3 minimum 5 MiB); also the upload memory per blob.");
+    public static final ConfigKey STAGE_MAX_IN_FLIGHT = key("stage.max.in.flight", INT, "8", 1,
+            "Records a stage instance handles at once; its partitions pause at this bound.");
+    public static final ConfigKey STAGE_MAX_RETRIES = key("stage.max.retries", INT, "3", 0,
+            "Retries of a record that failed with a retriable error before it is dead-lettered.");
+    public static final ConfigKey STAGE_RETRY_BACKOFF_MS = key("stage.retry.backoff.ms", INT, "500", 1,
+            "First retry delay in ms; doubles with every further attempt.");
+    public static final ConfigKey STAGE_SHUTDOWN_GRACE_MS = key("stage.shutdown.grace.ms", INT, "30000", 0,
+            "On shutdown, how long in-flight records may finish before they are released for redelivery.");
+    public static final ConfigKey HTTP_HOST = key("http.host", STRING, "0.0.0.0", 0,
+            "Interface the service HTTP server (API, `/metrics`, `/health/*`) binds to.");
+    public static final ConfigKey HTTP_PORT = key("http.port", INT, "8080", 0,
+            "Port of the service HTTP server; 0 picks a free port.");
+
+    private final Map<String, String> values;
+
+    private StunetConfig(Map<String, String> values) {
+        this.values = values;
+    }
+
+    /** Every key, in documentation order. */
+    public static List<ConfigKey> keys() {
+        return Collections.unmodifiableList(KEYS);
+    }
+
+    /** Defaults only. */
+    public static StunetConfig defaults() {
+        return load(null, Map.of(), Map.of());
+    }
+
+    /** The file (may be {@code null}), the process environment, and no overrides. */
+    public static StunetConfig load(Path file) {
+        return load(file, System.getenv(), Map.of());
+    }
+
+    /**
+     * @param file      YAML or properties file, or {@code null}
+     * @param env       environment variables ({@code STUNET_*} are read, others ignored)
+     * @param overrides values by key name that win over everything else
+     */
+    public static StunetConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+        Map<String, ConfigKey> byName = new LinkedHashMap<>();
+        for (ConfigKey k : KEYS) {
+            byName.put(k.name(), k);
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (ConfigKey k : KEYS) {
+            values.put(k.name(), k.defaultValue());
+        }
+        if (file != null) {
+            for (Map.Entry<String, String> e : readFile(file).entrySet()) {
+                if (!byName.containsKey(e.getKey())) {
+                    throw invalid(e.getKey(), "unknown configuration key in " + file.getFileName());
+                }
+                values.put(e.getKey(), e.getValue());
+            }
+        }
+        for (ConfigKey k : KEYS) {
+            String v = env.get(k.envName());
+            if (v != null) {
+                values.put(k.name(), v);
+            }
+        }
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
+            if (!byName.containsKey(e.getKey())) {
+                throw invalid(e.getKey(), "unknown configuration key");
+            }
+            values.put(e.getKey(), e.getValue());
+        }
+        StunetConfig config = new StunetConfig(values);
+        config.validate();
+        return config;
+    }
+
+    private static Map<String, String> readFile(Path file) {
+        String name = file.getFileName().toString().toLowerCase();
+        try {
+            if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+                Object doc;
+                try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                    doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(r);
+                }
+                Map<String, String> flat = new TreeMap<>();
+                if (doc != null) {
+                    if (!(doc instanceof Map<?, ?> map)) {
+                        throw invalid("(root)", "configuration file must be a YAML mapping");
+                    }
+                    flatten("", map, flat);
+                }
+                return flat;
+            }
+            if (name.endsWith(".properties")) {
+                Properties p = new Properties();
+                try (InputStream in = Files.newInputStream(file)) {
+                    p.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+                }
+                Map<String, String> flat = new TreeMap<>();
+                p.stringPropertyNames().forEach(k -> flat.put(k.trim(), p.getProperty(k).trim()));
+                return flat;
+            }
+            throw new StunetException(ErrorCode.INVALID_CONFIG,
+                    "configuration file must end in .yaml, .yml or .properties: " + file.getFileName());
+        } catch (IOException e) {
+            throw new StunetException(ErrorCode.INVALID_CONFIG, "cannot read configuration file " + file.getFileName()
+                    + ": " + e.getMessage(), e);
+        } catch (org.yaml.snakeyaml.error.YAMLException e) {
+            throw new StunetException(ErrorCode.INVALID_CONFIG, "configuration file " + file.getFileName()
+                    + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+    }
+
+    private static void flatten(String prefix, Map<?, ?> map, Map<String, String> out) {
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            String k = prefix + e.getKey();
+            Object v = e.getValue();
+            if (v instanceof Map<?, ?> nested) {
+                flatten(k + ".", nested, out);
+            } else if (v instanceof List<?>) {
+                throw invalid(k, "lists are not supported; use a comma-separated string");
+            } else {
+                out.put(k, v == null ? "" : v.toString());
+            }
+        }
+    }
+
+    private void validate() {
+        for (ConfigKey k : KEYS) {
+            switch (k.type()) {
+                case INT -> getInt(k);
+                case BOOLEAN -> getBoolean(k);
+                default -> getString(k);
+            }
+        }
+        String store = getString(STORE_TYPE);
+        if (!store.equals("local") && !store.equals("s3")) {
+            throw invalid(STORE_TYPE.name(), "must be 'local' or 's3', not '" + store + "'");
+        }
+        if (getInt(HTTP_PORT) > 65535) {
+            throw invalid(HTTP_PORT.name(), "must be <= 65535");
+        }
+        if (getInt(KAFKA_EMBEDDED_PORT) > 65535) {
+            throw invalid(KAFKA_EMBEDDED_PORT.name(), "must be <= 65535");
+        }
+        if (getString(STORE_S3_ACCESS_KEY).isEmpty() != getString(STORE_S3_SECRET_KEY).isEmpty()) {
+            throw invalid(STORE_S3_SECRET_KEY.name(), "store.s3.access.key and store.s3.secret.key are set together");
+        }
+    }
+
+    public String getString(ConfigKey key) {
+        return values.get(key.name()).trim();
+    }
+
+    /** The value, or {@code null} when it is empty (an unset optional key). */
+    public String getOptional(ConfigKey key) {
+        String v = getString(key);
+        return v.isEmpty() ? null : v;
+    }
+
+    public int getInt(ConfigKey key) {
+        long v = getLong(key);
+        if (v > Integer.MAX_VALUE) {
+            throw invalid(key.name(), "must be <= " + Integer.MAX_VALUE);
+        }
+        return (int) v;
+    }
+
+    public long getLong(ConfigKey key) {
+        String raw = getString(key);
+        long v;
+        try {
+            v = Long.parseLong(raw.replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw invalid(key.name(), "must be an integer, not '" + shown(key, raw) + "'");
+        }
+        if (v < key.min()) {
+            throw invalid(key.name(), "must be >= " + key.min() + ", not " + v);
+        }
+        return v;
+    }
+
+    public boolean getBoolean(ConfigKey key) {
+        String raw = getString(key).toLowerCase();
+        return switch (raw) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw invalid(key.name(), "must be true or false, not '" + shown(key, raw) + "'");
+        };
+    }
+
+    public Path getPath(ConfigKey key) {
+        return Path.of(getString(key));
+    }
+
+    /** A millisecond key as a duration. */
+    public Duration getMillis(ConfigKey key) {
+        return Duration.ofMillis(getLong(key));
+    }
+
+    /** Every key with its value, secrets masked: what a service logs at start-up. */
+    public Map<String, String> describe() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (ConfigKey k : KEYS) {
+            String v = getString(k);
+            out.put(k.name(), k.secret() && !v.isEmpty() ? "****" : v);
+        }
+        return out;
+    }
+
+    /** The reference table for docs/configuration.md. */
+    public static String markdownTable() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| key | environment variable | type | default | meaning |\n");
+        sb.append("|---|---|---|---|---|\n");
+        for (ConfigKey k : KEYS) {
+            String def = k.defaultValue().isEmpty() ? "(empty)" : "`" + k.defaultValue() + "`";
+            String type = k.type().name().toLowerCase() + (k.min() > 0 ? " >= " + k.min() : "");
+            sb.append("| `").append(k.name()).append("` | `").append(k.envName()).append("` | ")
+                    .append(type).append(" | ").append(def).append(" | ").append(k.doc()).append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    private static String shown(ConfigKey key, String raw) {
+        return key.secret() ? "****" : raw;
+    }
+
+    private static StunetException invalid(String key, String why) {
+        return new StunetException(ErrorCode.INVALID_CONFIG, "configuration key " + key + ": " + why);
+    }
+}

@@ -1,0 +1,69 @@
+package io.stunet.store;
+
+import io.stunet.records.CaseIds;
+
+/**
+ * The blob layout of a case (DESIGN.md, "Blob store"). Keys are deterministic in the case id
+ * and slab index, so a redelivered record rewrites the same key with the same bytes instead
+ * of creating a second copy.
+ */
+public final class BlobKeys {
+    private BlobKeys() {
+    }
+
+    /** {@code cases/{caseId}/}: everything of one case. */
+    public static String casePrefix(String caseId) {
+        if (!CaseIds.isValid(caseId)) {
+            throw new StoreException(io.stunet.error.ErrorCode.INVALID_REQUEST, "not a case id");
+        }
+        return "cases/" + caseId + "/";
+    }
+
+    /** The uploaded NIfTI as received. */
+    public static String input(String caseId) {
+        return casePrefix(caseId) + "input.nii.gz";
+    }
+
+    /** Raw little-endian float32, C order {@code (c, z, y, x)}. */
+    public static String preprocessedVolume(String caseId) {
+        return casePrefix(caseId) + "preprocessed.f32";
+    }
+
+    /** Everything export needs to map labels back to the input grid. */
+    public static String preprocessedProperties(String caseId) {
+        return casePrefix(caseId) + "preprocessed.json";
+    }
+
+    /** {@code cases/{caseId}/slabs/}: the prefix to list the finished slabs of a case. */
+    public static String slabPrefix(String caseId) {
+        return casePrefix(caseId) + "slabs/";
+    }
+
+    /** Compressed labels of one slab. */
+    public static String slabLabels(String caseId, int slab) {
+        if (slab < 0) {
+            throw new IllegalArgumentException("slab must be >= 0");
+        }
+        return slabPrefix(caseId) + slab + ".labels";
+    }
+
+    /** The slab index of a key made by {@link #slabLabels}, or -1 for any other key. */
+    public static int slabOf(String key) {
+        int slash = key.lastIndexOf('/');
+        if (slash < 0 || !key.endsWith(".labels") || !key.substring(0, slash + 1).endsWith("/slabs/")) {
+            return -1;
+        }
+        String n = key.substring(slash + 1, key.length() - ".labels".length());
+        return n.matches("\\d{1,9}") ? Integer.parseInt(n) : -1;
+    }
+
+    /** The final mask on the input grid. */
+    public static String mask(String caseId) {
+        return casePrefix(caseId) + "mask.nii.gz";
+    }
+
+    /** Per-class statistics. */
+    public static String stats(String caseId) {
+        return casePrefix(caseId) + "stats.json";
+    }
+}
