@@ -1,0 +1,157 @@
+package io.stunet.nifti;
+
+import io.stunet.error.ErrorCode;
+import io.stunet.error.StunetException;
+import io.stunet.volume.DataType;
+import io.stunet.volume.Volume;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Writes volumes as NIfTI: {@code .nii}, {@code .nii.gz} (gzip whenever the name ends in
+ * {@code .gz}), or a {@code .hdr}/{@code .img} pair. Each file is written to a temporary
+ * file in the target directory and renamed into place, so readers never see half an
+ * output. Masks and float32 volumes take their geometry (qform, sform, codes, pixdim,
+ * xyzt_units) from a reference header, which is how exported masks land exactly on the
+ * input grid.
+ */
+public final class NiftiWriter {
+    /** nibabel's default gzip level: fast, and what the reference tooling writes. */
+    public static final int GZIP_LEVEL = 1;
+    private static final int CHUNK = 1 << 20;
+
+    private NiftiWriter() {
+    }
+
+    /** A uint8 mask (C order (z, y, x)) on the reference's 3-D grid. */
+    public static void writeLabels(Path out, byte[] labelsZyx, NiftiHeader reference) {
+        NiftiHeader h = reference.spatial().withDataType(DataType.UINT8).withIntentNone();
+        write(out, Volume.wrap(h, labelsZyx));
+    }
+
+    /** A uint16 mask (C order (z, y, x)) on the reference's 3-D grid. */
+    public static void writeLabels(Path out, short[] labelsZyx, NiftiHeader reference) {
+        NiftiHeader h = reference.spatial().withDataType(DataType.UINT16).withIntentNone();
+        write(out, Volume.wrap(h, labelsZyx));
+    }
+
+    /** A float32 volume (C order (z, y, x)) on the header's 3-D grid, unscaled. */
+    public static void writeFloat32(Path out, float[] zyx, NiftiHeader header) {
+        write(out, Volume.wrap(header.spatial().withDataType(DataType.FLOAT32), zyx));
+    }
+
+    /** Writes the volume with its own header (layout, byte order, geometry, scaling). */
+    public static void write(Path out, Volume volume) {
+        String name = out.getFileName().toString();
+        String lower = name.toLowerCase(Locale.ROOT);
+        boolean gzip = lower.endsWith(".gz");
+        String stem = gzip ? lower.substring(0, lower.length() - 3) : lower;
+        try {
+            if (stem.endsWith(".hdr") || stem.endsWith(".img")) {
+                String base = name.substring(0, stem.length() - 4);
+                String suffix = gzip ? name.substring(name.length() - 3) : "";
+                Path hdr = out.resolveSibling(base + ".hdr" + suffix);
+                Path img = out.resolveSibling(base + ".img" + suffix);
+                // Voxels first: a header that appears always has its image.
+                atomically(img, gzip, s -> writeData(s, volume));
+                atomically(hdr, gzip, s -> s.write(HeaderCodec.encode(volume.header(), true)));
+            } else {
+                atomically(out, gzip, s -> {
+                    s.write(HeaderCodec.encode(volume.header(), false));
+                    writeData(s, volume);
+                });
+            }
+        } catch (IOException e) {
+            throw new StunetException(ErrorCode.IO_FAILURE, "cannot write " + name + ": " + e, e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Body {
+        void write(OutputStream out) throws IOException;
+    }
+
+    private static void atomically(Path target, boolean gzip, Body body) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = createTemporary(dir, target.getFileName().toString());
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                OutputStream raw = Channels.newOutputStream(ch);
+                if (gzip) {
+                    GZIPOutputStream z = new GZIPOutputStream(raw, 1 << 16) {
+                        {
+                            def.setLevel(GZIP_LEVEL);
+                        }
+                    };
+                    body.write(z);
+                    z.finish();
+                    z.flush();
+                } else {
+                    BufferedOutputStream b = new BufferedOutputStream(raw, 1 << 16);
+                    body.write(b);
+                    b.flush();
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** A fresh hidden file beside the target, with default permissions (createTempFile would make it 0600). */
+    private static Path createTemporary(Path dir, String name) throws IOException {
+        while (true) {
+            Path tmp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            try {
+                return Files.createFile(tmp);
+            } catch (FileAlreadyExistsException e) {
+                // Astronomically unlikely; draw another name.
+            }
+        }
+    }
+
+    private static void writeData(OutputStream out, Volume v) throws IOException {
+        NiftiHeader h = v.header();
+        DataType t = h.dataType();
+        int count = (int) h.voxelCount();
+        if (t.bytes() == 1) {
+            out.write(v.bytes(), 0, count);
+            return;
+        }
+        byte[] chunk = new byte[CHUNK];
+        ByteBuffer buf = ByteBuffer.wrap(chunk).order(h.byteOrder());
+        int perChunk = CHUNK / t.bytes();
+        for (int pos = 0; pos < count; pos += perChunk) {
+            int n = Math.min(perChunk, count - pos);
+            buf.clear();
+            switch (t) {
+                case INT16, UINT16 -> buf.asShortBuffer().put(v.shorts(), pos, n);
+                case INT32, UINT32 -> buf.asIntBuffer().put(v.ints(), pos, n);
+                case INT64 -> buf.asLongBuffer().put(v.longs(), pos, n);
+                case FLOAT32 -> buf.asFloatBuffer().put(v.floats(), pos, n);
+                case FLOAT64 -> buf.asDoubleBuffer().put(v.doubles(), pos, n);
+                default -> throw new IllegalStateException(t.toString());
+            }
+            out.write(chunk, 0, n * t.bytes());
+        }
+    }
+}

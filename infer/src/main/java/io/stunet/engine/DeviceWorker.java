@@ -1,0 +1,235 @@
+package io.stunet.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.stunet.error.ErrorCode;
+import io.stunet.error.StunetException;
+import io.stunet.window.PatchExtractor;
+import io.stunet.window.Tile;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The loop of one device slot: holds the slabs assigned to it, forms batches of up to B network
+ * inputs across its first few active slabs (oldest first, each slab's inputs in order), runs the
+ * forward pass and accumulates every output into its slab before the next batch, so each slab
+ * sees its inputs in plan order whatever the batch composition.
+ */
+final class DeviceWorker implements Runnable {
+    private record Input(SlabJob job, int index) {
+    }
+
+    private final DeviceModel model;
+    private final EngineOptions options;
+    private final EngineListener listener;
+    private final Consumer<SlabJob> onFinished;
+    private final HostAggregation aggregation;
+    private final Deque<SlabJob> held = new ArrayDeque<>();
+    private final float[] batchBuffer;
+    private final int inputFloats;
+    private boolean closing;
+    private long pendingInputs;
+    private long busyNanos;
+
+    DeviceWorker(DeviceModel model, EngineOptions options, Consumer<SlabJob> onFinished) {
+        this.model = model;
+        this.options = options;
+        this.listener = options.listener();
+        this.onFinished = onFinished;
+        int[] p = options.patch();
+        this.inputFloats = options.inputChannels() * p[0] * p[1] * p[2];
+        this.batchBuffer = new float[options.batchSize() * inputFloats];
+        this.aggregation = new HostAggregation(options.classes(), p);
+    }
+
+    String name() {
+        return model.name();
+    }
+
+    /** Network inputs assigned here and not yet accumulated: the load the scheduler balances. */
+    synchronized long pendingInputs() {
+        return pendingInputs;
+    }
+
+    /** Total time spent in forward passes and aggregation. */
+    synchronized long busyNanos() {
+        return busyNanos;
+    }
+
+    synchronized void assign(SlabJob job) {
+        held.addLast(job);
+        pendingInputs += job.total;
+        notifyAll();
+    }
+
+    synchronized void shutdown() {
+        closing = true;
+        notifyAll();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                List<Input> batch = nextBatch();
+                if (batch == null) {
+                    return;
+                }
+                runBatch(batch);
+            }
+        } finally {
+            failAll(new StunetException(ErrorCode.ENGINE_FAILURE, "engine closed before the slab finished"));
+            model.close();
+        }
+    }
+
+    private synchronized List<Input> nextBatch() {
+        while (true) {
+            if (closing) {
+                return null;
+            }
+            List<Input> batch = new ArrayList<>(options.batchSize());
+            int active = 0;
+            for (SlabJob job : held) {
+                if (job.future.isDone()) {
+                    continue;
+                }
+                if (active++ >= options.activeSlabsPerDevice()) {
+                    break;
+                }
+                while (job.hasInputs() && batch.size() < options.batchSize()) {
+                    if (job.issued == 0) {
+                        job.startNanos = System.nanoTime();
+                        job.device = model.name();
+                    }
+                    batch.add(new Input(job, job.issued++));
+                }
+            }
+            if (!batch.isEmpty()) {
+                return batch;
+            }
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+    }
+
+    private void runBatch(List<Input> batch) {
+        int[] p = options.patch();
+        long t0 = System.nanoTime();
+        long forward = 0;
+        List<SlabJob> failed = new ArrayList<>();
+        try (NDManager manager = model.newManager()) {
+            for (int i = 0; i < batch.size(); i++) {
+                Input in = batch.get(i);
+                MirrorSet.Flip f = in.job.flipOf(in.index);
+                PatchExtractor.extract(in.job.request.source(), in.job.plan, in.job.tileOf(in.index),
+                        f.z(), f.y(), f.x(), batchBuffer, i * inputFloats);
+            }
+            if (options.batchInvariant()) {
+                for (int i = 0; i < batch.size(); i++) {
+                    long f0 = System.nanoTime();
+                    try (NDArray logits = model.forward(manager, batchBuffer, i * inputFloats, 1, options.inputChannels(), p)) {
+                        forward += System.nanoTime() - f0;
+                        accumulate(batch.get(i), logits, 0, failed);
+                    }
+                }
+            } else {
+                long f0 = System.nanoTime();
+                try (NDArray logits = model.forward(manager, batchBuffer, 0, batch.size(), options.inputChannels(), p)) {
+                    forward += System.nanoTime() - f0;
+                    for (int i = 0; i < batch.size(); i++) {
+                        accumulate(batch.get(i), logits, i, failed);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            for (Input in : batch) {
+                in.job.future.completeExceptionally(e);
+                failed.add(in.job);
+            }
+        }
+        long t2 = System.nanoTime();
+        synchronized (this) {
+            busyNanos += t2 - t0;
+            pendingInputs -= batch.size();
+        }
+        listener.onBatch(model.name(), batch.size(), options.batchSize(), forward, t2 - t0 - forward);
+        SlabJob last = null;
+        for (Input in : batch) {
+            if (in.job != last && !in.job.future.isDone()) {
+                listener.onProgress(in.job.request.caseId(), in.job.request.slabIndex(), in.job.done, in.job.total);
+            }
+            last = in.job;
+        }
+        finishCompleted(failed);
+    }
+
+    private void accumulate(Input in, NDArray logits, int i, List<SlabJob> failed) {
+        if (in.job.future.isDone()) {
+            return;
+        }
+        try (NDArray one = logits.get(i)) {
+            Tile tile = in.job.tileOf(in.index);
+            aggregation.accept(one, tile, in.job.flipOf(in.index), in.job.mirrors.scale(), in.job.sink);
+            if (in.job.lastOfTile(in.index)) {
+                in.job.sink.complete(tile);
+            }
+            in.job.done++;
+        } catch (RuntimeException e) {
+            in.job.future.completeExceptionally(e);
+            failed.add(in.job);
+        }
+    }
+
+    private void finishCompleted(List<SlabJob> failed) {
+        List<SlabJob> finished = new ArrayList<>();
+        synchronized (this) {
+            Iterator<SlabJob> it = held.iterator();
+            while (it.hasNext()) {
+                SlabJob job = it.next();
+                if (job.done == job.total || failed.contains(job)) {
+                    it.remove();
+                    pendingInputs -= job.total - job.issued;
+                    finished.add(job);
+                }
+            }
+        }
+        for (SlabJob job : finished) {
+            if (!job.future.isDone()) {
+                try {
+                    long nanos = System.nanoTime() - job.startNanos;
+                    job.future.complete(new SlabResult(job.request.caseId(), job.request.slabIndex(),
+                            job.request.slabCount(), job.sink.result(), model.name(), job.total, nanos,
+                            job.sink.peakBytes()));
+                } catch (RuntimeException e) {
+                    job.future.completeExceptionally(e);
+                }
+            }
+            listener.onSlabDone(job.request.caseId(), job.request.slabIndex(), model.name(),
+                    System.nanoTime() - job.startNanos);
+            onFinished.accept(job);
+        }
+    }
+
+    private void failAll(RuntimeException e) {
+        List<SlabJob> left;
+        synchronized (this) {
+            left = new ArrayList<>(held);
+            held.clear();
+            pendingInputs = 0;
+        }
+        for (SlabJob job : left) {
+            job.future.completeExceptionally(e);
+            onFinished.accept(job);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.stunet.engine;
+
+import io.stunet.error.ErrorCode;
+import io.stunet.error.StunetException;
+
+import java.util.List;
+
+/**
+ * Configuration of an {@link InferenceEngine}, with fluent setters. {@code classes},
+ * {@code patch} (z, y, x) and {@code inputChannels} describe the model (from model.json);
+ * the rest is deployment: devices ({@code cpu}, {@code gpu0}, ...; an entry may repeat to run
+ * several model instances on one device), batch size B (network inputs per forward pass,
+ * mirrored copies included), test-time mirroring and its axes, the sliding-window step, the
+ * intake capacity (slabs accepted but not finished) and how many slabs a device works on at
+ * once (batches are drawn across them).
+ */
+public final class EngineOptions {
+    private List<String> devices = List.of("cpu");
+    private int batchSize = 1;
+    private boolean tta = true;
+    private int[] mirrorAxes = {0, 1, 2};
+    private double step = 0.5;
+    private int classes;
+    private int[] patch;
+    private int inputChannels = 1;
+    private int intakeCapacity = 4;
+    private int activeSlabsPerDevice = 2;
+    private EngineListener listener = EngineListener.NONE;
+    private boolean batchInvariant = true;
+
+    public List<String> devices() {
+        return devices;
+    }
+
+    public EngineOptions devices(List<String> devices) {
+        this.devices = List.copyOf(devices);
+        return this;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public EngineOptions batchSize(int batchSize) {
+        this.batchSize = batchSize;
+        return this;
+    }
+
+    public boolean tta() {
+        return tta;
+    }
+
+    public EngineOptions tta(boolean tta) {
+        this.tta = tta;
+        return this;
+    }
+
+    public int[] mirrorAxes() {
+        return mirrorAxes.clone();
+    }
+
+    public EngineOptions mirrorAxes(int... axes) {
+        this.mirrorAxes = axes.clone();
+        return this;
+    }
+
+    public double step() {
+        return step;
+    }
+
+    public EngineOptions step(double step) {
+        this.step = step;
+        return this;
+    }
+
+    public int classes() {
+        return classes;
+    }
+
+    public EngineOptions classes(int classes) {
+        this.classes = classes;
+        return this;
+    }
+
+    public int[] patch() {
+        return patch == null ? null : patch.clone();
+    }
+
+    public EngineOptions patch(int... patch) {
+        this.patch = patch.clone();
+        return this;
+    }
+
+    public int inputChannels() {
+        return inputChannels;
+    }
+
+    public EngineOptions inputChannels(int inputChannels) {
+        this.inputChannels = inputChannels;
+        return this;
+    }
+
+    public int intakeCapacity() {
+        return intakeCapacity;
+    }
+
+    public EngineOptions intakeCapacity(int intakeCapacity) {
+        this.intakeCapacity = intakeCapacity;
+        return this;
+    }
+
+    public int activeSlabsPerDevice() {
+        return activeSlabsPerDevice;
+    }
+
+    public EngineOptions activeSlabsPerDevice(int n) {
+        this.activeSlabsPerDevice = n;
+        return this;
+    }
+
+    public boolean batchInvariant() {
+        return batchInvariant;
+    }
+
+    /**
+     * When true (the default) every network input of a batch gets its own forward call, because
+     * libtorch's CPU kernels are not batch-invariant bit for bit (measured: most logits of a patch
+     * change in the last bits between batch 1 and batch 3) and the tiling guarantee needs each
+     * patch's output to be independent of its batch-mates. Batches still group inputs for
+     * scheduling and extraction. Set false to let the device run true batched passes (faster on
+     * GPUs) at the price of last-bit differences between batch sizes.
+     */
+    public EngineOptions batchInvariant(boolean batchInvariant) {
+        this.batchInvariant = batchInvariant;
+        return this;
+    }
+
+    public EngineListener listener() {
+        return listener;
+    }
+
+    public EngineOptions listener(EngineListener listener) {
+        this.listener = listener == null ? EngineListener.NONE : listener;
+        return this;
+    }
+
+    void validate() {
+        if (devices.isEmpty()) {
+            throw bad("at least one device is required");
+        }
+        if (batchSize < 1) {
+            throw bad("batch size must be >= 1");
+        }
+        if (classes < 1 || classes > 65536) {
+            throw bad("classes must be in [1, 65536]");
+        }
+        if (patch == null || patch.length != 3 || patch[0] < 1 || patch[1] < 1 || patch[2] < 1) {
+            throw bad("patch must be three positive sizes (z, y, x)");
+        }
+        if (inputChannels < 1) {
+            throw bad("input channels must be >= 1");
+        }
+        if (!(step > 0 && step <= 1)) {
+            throw bad("step must be in (0, 1]");
+        }
+        if (intakeCapacity < 1 || activeSlabsPerDevice < 1) {
+            throw bad("intake capacity and active slabs per device must be >= 1");
+        }
+    }
+
+    private static StunetException bad(String message) {
+        return new StunetException(ErrorCode.INVALID_REQUEST, message);
+    }
+}

@@ -1,0 +1,220 @@
+package io.stunet.engine;
+
+import io.stunet.error.ErrorCode;
+import io.stunet.error.StunetException;
+import io.stunet.tiling.LabelMap;
+import io.stunet.tiling.LabelSlab;
+import io.stunet.tiling.SlabAccumulator;
+import io.stunet.window.SlidingWindowPlan;
+import io.stunet.window.VolumeSource;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Sliding-window STU-Net inference over a pool of devices: the entry point of the
+ * {@code predict} command and of the streaming infer service. Work arrives as z-slabs of
+ * preprocessed cases; each accepted slab goes to the device slot with the fewest pending
+ * network inputs, whose loop batches inputs across the slabs it holds, mirrors them for
+ * test-time augmentation, runs the model and accumulates Gaussian-weighted probabilities in a
+ * rolling per-slab accumulator; only labels come back. Tiled, multi-device and batched runs
+ * give masks bit-identical to the single-slab run (NUMERICS.md section 5).
+ *
+ * <p>Intake is bounded: {@link #offer} refuses work beyond {@code intakeCapacity} unfinished
+ * slabs, and {@link #whenCapacity} completes when a slot frees up, which is the signal a
+ * Kafka consumer uses to pause and resume partitions.
+ */
+public final class InferenceEngine implements AutoCloseable {
+    private final EngineOptions options;
+    private final MirrorSet mirrors;
+    private final List<DeviceWorker> workers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<CompletableFuture<Void>> capacityWaiters = new ArrayList<>();
+    private int inFlight;
+    private boolean closed;
+
+    private InferenceEngine(EngineOptions options) {
+        this.options = options;
+        this.mirrors = MirrorSet.of(options.tta(), options.mirrorAxes());
+    }
+
+    /**
+     * Loads {@code model} (a TorchScript file or a model directory with {@code model.pt}) once per
+     * device entry and starts one loop thread per entry.
+     */
+    public static InferenceEngine open(Path model, EngineOptions options) {
+        options.validate();
+        InferenceEngine engine = new InferenceEngine(options);
+        List<DeviceModel> loaded = new ArrayList<>();
+        try {
+            for (String device : options.devices()) {
+                loaded.add(DeviceModel.load(model, device));
+            }
+        } catch (RuntimeException e) {
+            loaded.forEach(DeviceModel::close);
+            throw e;
+        }
+        for (DeviceModel m : loaded) {
+            engine.workers.add(new DeviceWorker(m, options, engine::finished));
+        }
+        int i = 0;
+        for (DeviceWorker w : engine.workers) {
+            Thread t = new Thread(w, "stunet-infer-" + w.name() + "-" + i++);
+            t.setDaemon(true);
+            engine.threads.add(t);
+            t.start();
+        }
+        return engine;
+    }
+
+    public EngineOptions options() {
+        return options;
+    }
+
+    /** Network inputs per tile: 1, or the number of mirrored copies with TTA. */
+    public int inputsPerTile() {
+        return mirrors.size();
+    }
+
+    /** Whether {@link #offer} would accept a slab now. */
+    public synchronized boolean hasCapacity() {
+        return !closed && inFlight < options.intakeCapacity();
+    }
+
+    /**
+     * Completes (on a device thread) when the intake has room again, or immediately if it has
+     * now. Several waiters may be released by one free slot, so {@link #offer} can still refuse.
+     */
+    public synchronized CompletionStage<Void> whenCapacity() {
+        if (closed || inFlight < options.intakeCapacity()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        capacityWaiters.add(f);
+        return f;
+    }
+
+    /** Accepts the slab if the intake has room; the future completes with its labels or a {@link StunetException}. */
+    public Optional<CompletableFuture<SlabResult>> offer(SlabRequest request) {
+        SlabJob job = prepare(request);
+        synchronized (this) {
+            if (closed) {
+                throw new StunetException(ErrorCode.ENGINE_FAILURE, "engine is closed");
+            }
+            if (inFlight >= options.intakeCapacity()) {
+                return Optional.empty();
+            }
+            inFlight++;
+        }
+        leastLoaded().assign(job);
+        return Optional.of(job.future);
+    }
+
+    /** Like {@link #offer} but waits (blocking the caller) until the intake has room. */
+    public CompletableFuture<SlabResult> submit(SlabRequest request) {
+        while (true) {
+            Optional<CompletableFuture<SlabResult>> f = offer(request);
+            if (f.isPresent()) {
+                return f.get();
+            }
+            whenCapacity().toCompletableFuture().join();
+        }
+    }
+
+    /** Predicts a whole case split into {@code slabs} z-slabs and stitches the labels. */
+    public LabelMap predictCase(String caseId, VolumeSource source, int slabs) {
+        int n = SlidingWindowPlan.slabBounds(source.shape()[0], slabs).length - 1;
+        List<CompletableFuture<SlabResult>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            futures.add(submit(new SlabRequest(caseId, source, i, n)));
+        }
+        List<LabelSlab> parts = new ArrayList<>();
+        for (CompletableFuture<SlabResult> f : futures) {
+            try {
+                parts.add(f.join().labels());
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof StunetException se) {
+                    throw se;
+                }
+                throw new StunetException(ErrorCode.ENGINE_FAILURE, "slab failed: " + e.getCause(), e.getCause());
+            }
+        }
+        return LabelMap.stitch(parts, source.shape()[0]);
+    }
+
+    /** Forward-pass plus aggregation time per device slot so far, in device order. */
+    public long[] busyNanos() {
+        return workers.stream().mapToLong(DeviceWorker::busyNanos).toArray();
+    }
+
+    private SlabJob prepare(SlabRequest request) {
+        VolumeSource source = request.source();
+        if (source.channels() != options.inputChannels()) {
+            throw new StunetException(ErrorCode.INVALID_REQUEST,
+                    "volume has " + source.channels() + " channels, model expects " + options.inputChannels());
+        }
+        int[] shape = source.shape();
+        int[] bounds = SlidingWindowPlan.slabBounds(shape[0], request.slabCount());
+        if (request.slabCount() < 1 || bounds.length - 1 != request.slabCount()
+                || request.slabIndex() < 0 || request.slabIndex() >= request.slabCount()) {
+            throw new StunetException(ErrorCode.INVALID_REQUEST, "slab " + request.slabIndex() + " of "
+                    + request.slabCount() + " is not valid for depth " + shape[0] + " " + Arrays.toString(shape));
+        }
+        SlidingWindowPlan plan = SlidingWindowPlan.of(shape, options.patch(), options.step());
+        int z0 = bounds[request.slabIndex()];
+        int z1 = bounds[request.slabIndex() + 1];
+        return new SlabJob(request, plan, z0, z1, mirrors, new SlabAccumulator(plan, options.classes(), z0, z1));
+    }
+
+    private DeviceWorker leastLoaded() {
+        DeviceWorker best = workers.get(0);
+        long load = best.pendingInputs();
+        for (int i = 1; i < workers.size(); i++) {
+            long l = workers.get(i).pendingInputs();
+            if (l < load) {
+                best = workers.get(i);
+                load = l;
+            }
+        }
+        return best;
+    }
+
+    private void finished(SlabJob job) {
+        List<CompletableFuture<Void>> release;
+        synchronized (this) {
+            inFlight--;
+            release = new ArrayList<>(capacityWaiters);
+            capacityWaiters.clear();
+        }
+        release.forEach(f -> f.complete(null));
+    }
+
+    /** Stops the device loops (unfinished slabs fail with ENGINE_FAILURE) and releases the models. */
+    @Override
+    public void close() {
+        List<CompletableFuture<Void>> release;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            release = new ArrayList<>(capacityWaiters);
+            capacityWaiters.clear();
+        }
+        workers.forEach(DeviceWorker::shutdown);
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        release.forEach(f -> f.complete(null));
+    }
+}

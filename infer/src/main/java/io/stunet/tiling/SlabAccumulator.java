@@ -1,0 +1,224 @@
+package io.stunet.tiling;
+
+import io.stunet.error.ErrorCode;
+import io.stunet.error.StunetException;
+import io.stunet.window.GaussianImportanceMap;
+import io.stunet.window.SlidingWindowPlan;
+import io.stunet.window.Tile;
+
+import java.util.ArrayDeque;
+
+/**
+ * Rolling float32 accumulator of Gaussian-weighted class probabilities for one output z-slab
+ * (NUMERICS.md section 5), on the host. Storage is allocated per (z, y) row ({@code classes x
+ * width} sums plus {@code width} weights) when a tile first touches the row, and the row is
+ * argmaxed and recycled as soon as the last tile that touches it (known from the plan) is
+ * complete. With tiles arriving in the plan's z-major order, live memory is bounded by about
+ * {@code classes x (patch_z + step_z) x height x width} floats whatever the volume length, and
+ * every voxel receives its contributions in the same order whichever slab or device computes
+ * it, so results are bit-identical across tilings.
+ *
+ * <p>Per voxel and class the arithmetic is {@code acc += (scale * p) * g} for each network
+ * output of a tile (mirrors in order), {@code weight += g} once per tile, and finally
+ * {@code argmax_c(acc_c / weight)} with the first class winning ties, as numpy's argmax does.
+ * Not thread-safe: one slab is fed by one device loop.
+ */
+public final class SlabAccumulator implements ProbabilitySink {
+    private final SlidingWindowPlan plan;
+    private final int classes;
+    private final int z0;
+    private final int z1;
+    private final int height;
+    private final int width;
+    private final int[] patch;
+    private final int[] below;
+    private final float[] gaussian;
+    private final float[][] sums;
+    private final float[][] weights;
+    private final byte[] labels8;
+    private final short[] labels16;
+    private final ArrayDeque<float[]> freeSums = new ArrayDeque<>();
+    private final ArrayDeque<float[]> freeWeights = new ArrayDeque<>();
+    private int liveRows;
+    private int peakRows;
+    private int finalizedRows;
+
+    public SlabAccumulator(SlidingWindowPlan plan, int classes, int z0, int z1) {
+        int[] shape = plan.shape();
+        if (z0 < 0 || z1 > shape[0] || z0 >= z1) {
+            throw new StunetException(ErrorCode.INVALID_REQUEST, "slab [" + z0 + ", " + z1 + ") outside depth " + shape[0]);
+        }
+        if (classes < 1 || classes > 65536) {
+            throw new StunetException(ErrorCode.INVALID_REQUEST, "classes must be in [1, 65536], got " + classes);
+        }
+        this.plan = plan;
+        this.classes = classes;
+        this.z0 = z0;
+        this.z1 = z1;
+        this.height = shape[1];
+        this.width = shape[2];
+        this.patch = plan.patch();
+        this.below = plan.padBelow();
+        this.gaussian = plan.gaussianWeighted() ? GaussianImportanceMap.of(patch) : GaussianImportanceMap.ones(patch);
+        int rows = (z1 - z0) * height;
+        this.sums = new float[rows][];
+        this.weights = new float[rows][];
+        int n = rows * width;
+        this.labels8 = classes <= 256 ? new byte[n] : null;
+        this.labels16 = classes <= 256 ? null : new short[n];
+    }
+
+    /** Whether any voxel of tile-relative output planes {@code [dz0, dz0 + depth)} lies in this slab. */
+    @Override
+    public boolean needs(Tile tile, int dz0, int depth) {
+        int a = Math.max(tile.z() + dz0 - below[0], z0);
+        int b = Math.min(tile.z() + dz0 + depth - below[0], z1);
+        return a < b;
+    }
+
+    /**
+     * Adds {@code (scale * p) * g} for output planes {@code [dz0, dz0 + depth)} of a tile;
+     * {@code probs} is (classes, depth, patch_y, patch_x), already mirrored back to the tile's
+     * orientation. Voxels outside the slab or in the padding are skipped.
+     */
+    @Override
+    public void add(Tile tile, int dz0, int depth, float[] probs, float scale) {
+        int py = patch[1], px = patch[2];
+        int xo0 = tile.x() - below[2];
+        int dxs = Math.max(0, -xo0);
+        int dxe = Math.min(px, width - xo0);
+        int plane = py * px;
+        int chunk = depth * plane;
+        for (int dz = 0; dz < depth; dz++) {
+            int z = tile.z() + dz0 + dz - below[0];
+            if (z < z0 || z >= z1) {
+                continue;
+            }
+            int gz = (dz0 + dz) * plane;
+            for (int dy = 0; dy < py; dy++) {
+                int y = tile.y() + dy - below[1];
+                if (y < 0 || y >= height) {
+                    continue;
+                }
+                int r = (z - z0) * height + y;
+                float[] row = sums[r];
+                if (row == null) {
+                    row = allocate(r);
+                }
+                int g0 = gz + dy * px;
+                int p0 = dz * plane + dy * px;
+                for (int c = 0; c < classes; c++) {
+                    int pb = c * chunk + p0;
+                    int rb = c * width + xo0;
+                    for (int dx = dxs; dx < dxe; dx++) {
+                        row[rb + dx] += (scale * probs[pb + dx]) * gaussian[g0 + dx];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Marks a tile as fully added (all its mirrored outputs): adds its Gaussian to the weights
+     * once and finalizes every row this tile was the last to touch.
+     */
+    @Override
+    public void complete(Tile tile) {
+        int py = patch[1], px = patch[2], pz = patch[0];
+        int xo0 = tile.x() - below[2];
+        int dxs = Math.max(0, -xo0);
+        int dxe = Math.min(px, width - xo0);
+        for (int dz = 0; dz < pz; dz++) {
+            int z = tile.z() + dz - below[0];
+            if (z < z0 || z >= z1) {
+                continue;
+            }
+            for (int dy = 0; dy < py; dy++) {
+                int y = tile.y() + dy - below[1];
+                if (y < 0 || y >= height) {
+                    continue;
+                }
+                int r = (z - z0) * height + y;
+                if (sums[r] == null) {
+                    allocate(r);
+                }
+                float[] w = weights[r];
+                int g0 = (dz * py + dy) * px;
+                for (int dx = dxs; dx < dxe; dx++) {
+                    w[xo0 + dx] += gaussian[g0 + dx];
+                }
+                if (plan.lastTileTouching(z + below[0], y + below[1]) == tile.index()) {
+                    finalizeRow(r);
+                }
+            }
+        }
+    }
+
+    private float[] allocate(int r) {
+        float[] s = freeSums.poll();
+        float[] w = freeWeights.poll();
+        if (s == null) {
+            s = new float[classes * width];
+            w = new float[width];
+        }
+        sums[r] = s;
+        weights[r] = w;
+        liveRows++;
+        peakRows = Math.max(peakRows, liveRows);
+        return s;
+    }
+
+    private void finalizeRow(int r) {
+        float[] s = sums[r];
+        float[] w = weights[r];
+        int base = r * width;
+        for (int x = 0; x < width; x++) {
+            float wx = w[x];
+            int best = 0;
+            float bestValue = s[x] / wx;
+            for (int c = 1; c < classes; c++) {
+                float v = s[c * width + x] / wx;
+                if (v > bestValue) {
+                    bestValue = v;
+                    best = c;
+                }
+            }
+            if (labels8 != null) {
+                labels8[base + x] = (byte) best;
+            } else {
+                labels16[base + x] = (short) best;
+            }
+        }
+        java.util.Arrays.fill(s, 0f);
+        java.util.Arrays.fill(w, 0f);
+        sums[r] = null;
+        weights[r] = null;
+        freeSums.push(s);
+        freeWeights.push(w);
+        liveRows--;
+        finalizedRows++;
+    }
+
+    /** The slab's labels; fails if some row never saw its last tile (a scheduling bug). */
+    @Override
+    public LabelSlab result() {
+        if (finalizedRows != (z1 - z0) * height) {
+            throw new StunetException(ErrorCode.INTERNAL,
+                    "slab [" + z0 + ", " + z1 + ") finalized " + finalizedRows + " of " + (z1 - z0) * height + " rows");
+        }
+        freeSums.clear();
+        freeWeights.clear();
+        return new LabelSlab(z0, z1, height, width, labels8, labels16);
+    }
+
+    /** Most rows alive at once; times {@code (classes + 1) x width x 4} bytes is the peak accumulator size. */
+    public int peakRows() {
+        return peakRows;
+    }
+
+    /** Bytes of accumulator storage at the peak. */
+    @Override
+    public long peakBytes() {
+        return (long) peakRows * (classes + 1) * width * 4L;
+    }
+}
