@@ -10,7 +10,7 @@ from tools.stunet.arch import STUNet, variant_config
 from tools.stunet.checkpoints import CheckpointError, REPO_ROOT, fit_pool_kernels, read_labels, sha256_of
 from tools.stunet.export import export, main, verification_shape
 
-from .formats import LABELS, load_real_plans, random_network, small_config, write_v1, write_v2
+from tools.stunet.testmodels import LABELS, load_real_plans, random_network, small_config, write_v1, write_v2
 
 PLANS = ["small_ep4k.model.pkl", "base_ep4k.model.pkl", "large_ep4k.model.pkl", "huge_ep4k.model.pkl"]
 
@@ -61,13 +61,13 @@ def test_v1_state_dict_saved_from_data_parallel_loads_after_stripping_module_pre
     assert _scripted_equals_eager(tmp_path / "model", net, [32, 32, 64]) <= 1e-5
 
 
-@pytest.mark.parametrize("ct", [True, False])
-def test_v2_checkpoint_exports_from_plans_and_dataset_json(tmp_path, ct):
+@pytest.mark.parametrize("ct,flat", [(True, False), (False, True)])
+def test_v2_checkpoint_exports_from_plans_and_dataset_json(tmp_path, ct, flat):
     net = random_network(small_config(105, depth=2))
     path = write_v2(tmp_path / "STUNetTrainer_small__nnUNetPlans__3d_fullres", net.state_dict(),
-                    configuration="3d_cascade_fullres", ct_normalization=ct, net=net, mirror_axes=(1, 2))
+                    configuration="3d_cascade_fullres", ct_normalization=ct, net=net, mirror_axes=(1, 2), flat=flat)
     card = export(checkpoints.load(path), tmp_path / "model")
-    plans = json.loads((path.parent / "plans.json").read_text())
+    plans = json.loads(((path.parent if flat else path.parent.parent) / "plans.json").read_text())
     conf = plans["configurations"]["3d_fullres"]
     props = plans["foreground_intensity_properties_per_channel"]["0"]
     assert card["source"]["format"] == "nnunet-v2"

@@ -16,6 +16,9 @@ import picocli.CommandLine.Command;
         description = "Streaming STU-Net 3-D medical image segmentation.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            InspectCommand.class,
+            PreprocessCommand.class,
+            BenchCommand.class,
         })
 public final class StunetCommand implements Runnable {
     /** Exit status for failures with an error code (bad input, bad model, ...). */

@@ -358,7 +358,7 @@ public final class StageConsumer<T extends StunetRecord> {
         } catch (RuntimeException e) {
             result = Future.failedFuture(e);
         }
-        result.compose(publisher::publishAll).onComplete(ar -> {
+        result.compose(this::publishStatusFirst).onComplete(ar -> {
             if (ar.succeeded()) {
                 succeeded.increment();
                 latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
@@ -384,6 +384,23 @@ public final class StageConsumer<T extends StunetRecord> {
                 deadLetter(p, value, ar.cause(), attempt, started);
             }
         });
+    }
+
+    /**
+     * Status records go out (and are acknowledged) before the downstream records, so a later
+     * stage's status for the same case cannot be overtaken by this stage's older one on the
+     * compacted status topic.
+     */
+    private Future<Void> publishStatusFirst(List<Outbound> outs) {
+        if (outs == null || outs.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        List<Outbound> statuses = outs.stream().filter(o -> o.topic().equals(Topics.STATUS)).toList();
+        List<Outbound> rest = outs.stream().filter(o -> !o.topic().equals(Topics.STATUS)).toList();
+        if (statuses.isEmpty() || rest.isEmpty()) {
+            return publisher.publishAll(outs);
+        }
+        return publisher.publishAll(statuses).compose(v -> publisher.publishAll(rest));
     }
 
     private void deadLetter(Pending p, T value, Throwable error, int attempts, long started) {

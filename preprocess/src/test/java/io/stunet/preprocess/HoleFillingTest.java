@@ -52,7 +52,7 @@ class HoleFillingTest {
             assertArrayEquals(new int[] {0, shape[a]}, crop.bbox()[a]);
         }
         Preprocessor p = new Preprocessor(PreprocessingParameters.of(new double[] {1, 1, 1}, NormalizationSpec.nonCt(true)));
-        PreprocessedCase c = p.run(new float[][] {new float[120]}, shape, new double[] {2, 2, 2}, null, "none");
+        PreprocessedCase c = p.run(new float[][] {new float[120]}, shape, new double[] {2, 2, 2});
         assertArrayEquals(new int[] {8, 10, 12}, c.shape());
         for (float v : c.data()) {
             assertEquals(0f, v);

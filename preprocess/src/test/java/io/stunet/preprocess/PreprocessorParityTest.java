@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stunet.geometry.PreprocessingProperties;
+import io.stunet.nifti.NiftiReader;
 import io.stunet.testing.Python;
 import io.stunet.testing.RawFiles;
 import io.stunet.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,9 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@link Preprocessor} against {@code tools/stunet/reference_preprocess.py preprocess}
  * (nnU-Net v1's crop_to_nonzero, resample_patient and normalization on numpy/scipy/skimage).
- * The reference also dumps the volume as it loaded and reoriented it, and the Java side starts
- * from those same voxels, so these tests isolate crop, resampling and normalization; the file
- * reading and reorientation path is covered by {@code VolumePreprocessorTest}.
+ * The reference also dumps the volume as it loaded and reoriented it: the Java steps are first
+ * run on those same voxels (isolating crop, resampling and normalization, and comparing the
+ * values before normalization), then the whole path from the NIfTI file through
+ * {@link Preprocessor#run(io.stunet.volume.Volume)} (reading and reorientation included).
  */
 class PreprocessorParityTest {
     static final String REF = "tools.stunet.reference_preprocess";
@@ -99,7 +102,7 @@ class PreprocessorParityTest {
         float[] input = RawFiles.readFloats(out.resolve("input.f32"));
 
         Preprocessor p = new Preprocessor(PreprocessingParameters.of(target, norm));
-        Preprocessor.Resampled r = p.resample(new float[][] {input}, shape, spacing, null, "RAS");
+        Preprocessor.Resampled r = p.resample(new float[][] {input}, shape, spacing, null, null, "RAS");
         PreprocessingProperties props = r.properties();
         assertArrayEquals(ints(ref.get("shapeAfterCrop")), props.shapeAfterCrop(), "shape after crop");
         for (int a = 0; a < 3; a++) {
@@ -110,7 +113,16 @@ class PreprocessorParityTest {
         assertEquals(ref.get("lowResAxis").asInt(), props.lowResAxis(), "low-resolution axis");
         assertMaxDiff(RawFiles.readFloats(out.resolve("resampled.f32")), r.channels()[0], 0.01, "resampled");
         PreprocessedCase c = p.normalize(r);
-        assertMaxDiff(RawFiles.readFloats(out.resolve("data.f32")), c.data(), 1e-3, "normalized");
+        float[] refData = RawFiles.readFloats(out.resolve("data.f32"));
+        assertMaxDiff(refData, c.data(), 1e-3, "normalized");
+
+        PreprocessedCase fromFile = p.run(NiftiReader.read(file));
+        PreprocessingProperties fp = fromFile.properties();
+        assertArrayEquals(shape, fp.shapeBeforeCrop(), "file path: shape before crop");
+        assertArrayEquals(spacing, fp.spacing(), 1e-6, "file path: spacing");
+        assertEquals(Arrays.deepToString(props.cropBbox()), Arrays.deepToString(fp.cropBbox()), "file path: bbox");
+        assertArrayEquals(props.resampledShape(), fp.resampledShape(), "file path: resampled shape");
+        assertMaxDiff(refData, fromFile.data(), 1e-3, "file path: normalized");
         return new Result(props);
     }
 
