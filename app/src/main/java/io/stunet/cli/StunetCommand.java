@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             InspectCommand.class,
             PreprocessCommand.class,
+            PredictCommand.class,
             BenchCommand.class,
         })
 public final class StunetCommand implements Runnable {
