@@ -1,19 +1,23 @@
 package io.stunet.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code stunet bench}: performance harnesses that time our code against the Python
- * reference in the same run and print the ratio. Numbers are informational; nothing gates on
- * them.
+ * {@code stunet bench ...}: performance checks against the reference implementations,
+ * measured in the same invocation so that ratios, not absolute times, are what counts.
+ * Each area adds its own subcommand; this parent only groups them.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmarks against the Python reference (informational).",
-        subcommands = {BenchPreprocessCommand.class})
+        description = "Benchmarks against the Python reference, measured in the same run.",
+        subcommands = {
+            BenchNiftiCommand.class,
+            BenchPreprocessCommand.class,
+        })
 public final class BenchCommand implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public void run() {

@@ -16,7 +16,9 @@ import picocli.CommandLine.Command;
         description = "Streaming STU-Net 3-D medical image segmentation.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            InspectCommand.class,
             PreprocessCommand.class,
+            PredictCommand.class,
             BenchCommand.class,
         })
 public final class StunetCommand implements Runnable {

@@ -3,13 +3,12 @@ package io.stunet.nifti;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.InvalidVolumeException;
 import io.stunet.error.StunetException;
-import io.stunet.volume.DataType;
 import io.stunet.volume.Volume;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -34,7 +33,6 @@ public final class NiftiReader {
     public static final long ARRAY_LIMIT = Integer.MAX_VALUE - 8;
     /** Deflate cannot expand input by more than about 1032:1; anything beyond is a lie. */
     private static final long MAX_DEFLATE_RATIO = 1032;
-    private static final int CHUNK = 1 << 20;
     private static final int GZIP_BUFFER = 1 << 16;
 
     /**
@@ -67,20 +65,38 @@ public final class NiftiReader {
     }
 
     public static Volume read(Path path, Options options) {
+        return load(path, options, false);
+    }
+
+    private static Volume load(Path path, Options options, boolean toFloat) {
         try {
             NiftiFiles files = NiftiFiles.resolve(path);
             if (!files.pair()) {
-                return files.headerGzip() ? readGzip(files.header(), null, options)
-                        : readPlain(files.header(), null, options);
+                return files.headerGzip() ? readGzip(files.header(), null, options, toFloat)
+                        : readPlain(files.header(), null, options, toFloat);
             }
             NiftiHeader header = readHeader(files);
-            return files.imageGzip() ? readGzip(files.image(), header, options)
-                    : readPlain(files.image(), header, options);
+            return files.imageGzip() ? readGzip(files.image(), header, options, toFloat)
+                    : readPlain(files.image(), header, options, toFloat);
         } catch (NoSuchFileException e) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "file not found: " + e.getFile());
         } catch (IOException e) {
             throw new StunetException(ErrorCode.IO_FAILURE, "cannot read " + path.getFileName() + ": " + e, e);
         }
+    }
+
+    /**
+     * Reads straight to scaled float32, the form the segmentation path consumes, without
+     * holding the stored-type array: the result's header is the file's header with datatype
+     * FLOAT32 and scaling reset (the values are already scaled; {@link #readHeader} gives
+     * the original). Values equal {@code read(path).toFloat32(t)} bit for bit.
+     */
+    public static Volume readFloat32(Path path) {
+        return readFloat32(path, Options.defaults());
+    }
+
+    public static Volume readFloat32(Path path, Options options) {
+        return load(path, options, true);
     }
 
     /** The header alone (validated: dims, datatype, offset), without touching the voxel data. */
@@ -147,11 +163,12 @@ public final class NiftiReader {
         return voxels * h.dataType.bytes();
     }
 
-    private static Volume readPlain(Path file, NiftiHeader pairHeader, Options options) throws IOException {
+    private static Volume readPlain(Path file, NiftiHeader pairHeader, Options options, boolean toFloat)
+            throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             NiftiHeader h = pairHeader;
             if (h == null) {
-                h = readHeader(java.nio.channels.Channels.newInputStream(ch), false);
+                h = readHeader(Channels.newInputStream(ch), false);
             }
             long bytes = checkedBytes(h, options);
             long offset = (long) h.voxOffset;
@@ -164,23 +181,23 @@ public final class NiftiReader {
                 throw new InvalidVolumeException(ErrorCode.TRUNCATED_DATA, "file holds " + (size - offset)
                         + " bytes of voxel data, header declares " + bytes);
             }
-            Volume v = Volume.allocate(h);
+            VoxelSink sink = new VoxelSink(h, toFloat);
             int elem = h.dataType.bytes();
             long done = 0;
-            // Map in pieces of at most 1 GiB (whole voxels) and bulk-convert: one copy, no per-voxel calls.
+            // Map in pieces of at most 1 GiB (whole voxels) and bulk-decode: one copy, no per-voxel calls.
             long piece = (1L << 30) / elem * elem;
             while (done < bytes) {
                 long n = Math.min(piece, bytes - done);
                 MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, offset + done, n);
-                m.order(h.byteOrder);
-                copy(m, v.data(), h.dataType, (int) (done / elem), (int) (n / elem));
+                sink.acceptParallel(m, (int) (done / elem), (int) (n / elem));
                 done += n;
             }
-            return v;
+            return sink.volume();
         }
     }
 
-    private static Volume readGzip(Path file, NiftiHeader pairHeader, Options options) throws IOException {
+    private static Volume readGzip(Path file, NiftiHeader pairHeader, Options options, boolean toFloat)
+            throws IOException {
         long compressed = Files.size(file);
         try (InputStream in = open(file, true)) {
             NiftiHeader h = pairHeader;
@@ -205,44 +222,22 @@ public final class NiftiReader {
                 throw new InvalidVolumeException(ErrorCode.INVALID_NIFTI, "vox_offset " + offset
                         + " lies past the end of the data", e);
             }
-            Volume v = Volume.allocate(h);
+            VoxelSink sink = new VoxelSink(h, toFloat);
             try {
-                readInto(in, v, h);
+                InflatePipeline.pump(in, bytes, sink);
             } catch (EOFException e) {
                 throw new InvalidVolumeException(ErrorCode.TRUNCATED_DATA, "gzip stream ends before the "
                         + bytes + " bytes of voxel data the header declares", e);
             } catch (ZipException e) {
                 throw new InvalidVolumeException(ErrorCode.INVALID_NIFTI, "corrupt gzip stream", e);
             }
-            return v;
+            return sink.volume();
         } catch (ZipException e) {
             throw new InvalidVolumeException(ErrorCode.INVALID_NIFTI, "corrupt gzip stream", e);
         }
     }
 
-    /** Fills the volume's array from the stream in chunks; reads nothing past the voxel data. */
-    private static void readInto(InputStream in, Volume v, NiftiHeader h) throws IOException {
-        DataType t = h.dataType;
-        int count = (int) h.voxelCount();
-        if (t.bytes() == 1) {
-            readFully(in, v.bytes(), 0, count);
-            return;
-        }
-        int elem = t.bytes();
-        byte[] chunk = new byte[CHUNK];
-        ByteBuffer buf = ByteBuffer.wrap(chunk).order(h.byteOrder);
-        int perChunk = CHUNK / elem;
-        int pos = 0;
-        while (pos < count) {
-            int n = Math.min(perChunk, count - pos);
-            readFully(in, chunk, 0, n * elem);
-            buf.clear();
-            copy(buf, v.data(), t, pos, n);
-            pos += n;
-        }
-    }
-
-    private static void readFully(InputStream in, byte[] b, int off, int len) throws IOException {
+    static void readFully(InputStream in, byte[] b, int off, int len) throws IOException {
         while (len > 0) {
             int r = in.read(b, off, len);
             if (r < 0) {
@@ -250,19 +245,6 @@ public final class NiftiReader {
             }
             off += r;
             len -= r;
-        }
-    }
-
-    /** Bulk-decodes {@code n} voxels from the buffer (its byte order set) into {@code dst[pos...]}. */
-    private static void copy(ByteBuffer src, Object dst, DataType t, int pos, int n) {
-        switch (t) {
-            case UINT8, INT8 -> src.get((byte[]) dst, pos, n);
-            case INT16, UINT16 -> src.asShortBuffer().get((short[]) dst, pos, n);
-            case INT32, UINT32 -> src.asIntBuffer().get((int[]) dst, pos, n);
-            case INT64 -> src.asLongBuffer().get((long[]) dst, pos, n);
-            case FLOAT32 -> src.asFloatBuffer().get((float[]) dst, pos, n);
-            case FLOAT64 -> src.asDoubleBuffer().get((double[]) dst, pos, n);
-            default -> throw new IllegalStateException(t.toString());
         }
     }
 }

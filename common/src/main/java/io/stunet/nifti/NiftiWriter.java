@@ -11,11 +11,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -85,7 +87,7 @@ public final class NiftiWriter {
     private static void atomically(Path target, boolean gzip, Body body) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        Path tmp = createTemporary(dir, target.getFileName().toString());
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 OutputStream raw = Channels.newOutputStream(ch);
@@ -112,6 +114,18 @@ public final class NiftiWriter {
             }
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** A fresh hidden file beside the target, with default permissions (createTempFile would make it 0600). */
+    private static Path createTemporary(Path dir, String name) throws IOException {
+        while (true) {
+            Path tmp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            try {
+                return Files.createFile(tmp);
+            } catch (FileAlreadyExistsException e) {
+                // Astronomically unlikely; draw another name.
+            }
         }
     }
 

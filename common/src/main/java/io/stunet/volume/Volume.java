@@ -186,81 +186,14 @@ public final class Volume {
      */
     public float[] toFloat32(int t) {
         int n = frameSize();
-        int off = frameOffset(t);
         float[] out = new float[n];
-        boolean scaled = header.hasScaling();
-        DataType type = dataType();
-        boolean inFloat = type == DataType.UINT8 || type == DataType.INT8 || type == DataType.INT16
-                || type == DataType.UINT16 || type == DataType.FLOAT32;
-        if (!scaled || inFloat) {
-            switch (type) {
-                case UINT8 -> {
-                    byte[] a = (byte[]) data;
-                    for (int i = 0; i < n; i++) {
-                        out[i] = a[off + i] & 0xff;
-                    }
-                }
-                case INT8 -> {
-                    byte[] a = (byte[]) data;
-                    for (int i = 0; i < n; i++) {
-                        out[i] = a[off + i];
-                    }
-                }
-                case INT16 -> {
-                    short[] a = (short[]) data;
-                    for (int i = 0; i < n; i++) {
-                        out[i] = a[off + i];
-                    }
-                }
-                case UINT16 -> {
-                    short[] a = (short[]) data;
-                    for (int i = 0; i < n; i++) {
-                        out[i] = a[off + i] & 0xffff;
-                    }
-                }
-                case INT32 -> {
-                    int[] a = (int[]) data;
-                    for (int i = 0; i < n; i++) {
-                        out[i] = a[off + i];
-                    }
-                }
-                case UINT32 -> {
-                    int[] a = (int[]) data;
-                    for (int i = 0; i < n; i++) {
-                        out[i] = a[off + i] & 0xffffffffL;
-                    }
-                }
-                case INT64 -> {
-                    long[] a = (long[]) data;
-                    for (int i = 0; i < n; i++) {
-                        out[i] = a[off + i];
-                    }
-                }
-                case FLOAT32 -> System.arraycopy(data, off, out, 0, n);
-                case FLOAT64 -> {
-                    double[] a = (double[]) data;
-                    for (int i = 0; i < n; i++) {
-                        out[i] = (float) a[off + i];
-                    }
-                }
-                default -> throw new IllegalStateException(type.toString());
-            }
-            if (scaled) {
-                float slope = (float) header.sclSlope();
-                float inter = (float) header.sclInter();
-                for (int i = 0; i < n; i++) {
-                    float v = out[i] * slope;
-                    out[i] = v + inter;
-                }
-            }
-            return out;
-        }
-        double slope = (float) header.sclSlope();
-        double inter = (float) header.sclInter();
-        for (int i = 0; i < n; i++) {
-            out[i] = (float) (rawValue(off + i) * slope + inter);
-        }
+        float32Converter().convert(data, frameOffset(t), out, 0, n);
         return out;
+    }
+
+    /** The conversion {@link #toFloat32(int)} applies (this volume's type and scaling). */
+    public Float32Converter float32Converter() {
+        return new Float32Converter(dataType(), header.hasScaling(), header.sclSlope(), header.sclInter());
     }
 
     /** Frame {@code t} as scaled float64 values, C order (z, y, x) (nibabel's {@code get_fdata()}). */

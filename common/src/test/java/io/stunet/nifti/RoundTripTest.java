@@ -57,6 +57,13 @@ class RoundTripTest {
                     }
                 }
             }
+            float[] direct = NiftiReader.readFloat32(file).floats();
+            assertEquals(f32.length, direct.length, what);
+            for (int i = 0; i < f32.length; i++) {
+                if (Float.floatToIntBits(f32[i]) != Float.floatToIntBits(direct[i])) {
+                    throw new AssertionError(what + " readFloat32 voxel " + i + ": " + f32[i] + " != " + direct[i]);
+                }
+            }
             seenDtypes.add(v.dataType().numpyName());
 
             Path ours = outDir.resolve(what);
