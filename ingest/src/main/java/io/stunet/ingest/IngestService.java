@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The ingest service: how inputs enter the pipeline. It owns a {@link CaseStatusView} of the
@@ -125,12 +126,12 @@ public final class IngestService implements AutoCloseable {
 
     /** Mounts the ingest API (and {@code /openapi.yaml}) on an existing router. */
     public void mountApi(Router router) {
-        String token = config.getOptional(StunetConfig.INGEST_AUTH_TOKEN);
-        if (token == null) {
-            LOG.warn("event=ingest_auth_disabled reason=\"ingest.auth.token is empty\"");
+        List<String> tokens = config.getList(StunetConfig.INGEST_AUTH_TOKENS);
+        if (tokens.isEmpty()) {
+            LOG.warn("event=ingest_auth_disabled reason=\"ingest.auth.tokens is empty\"");
         }
         new IngestRoutes(runtime.vertx(), this, submitter, view, runtime.store(), metrics,
-                config.getLong(StunetConfig.INGEST_MAX_BODY_BYTES), spoolDir, token, roots).mount(router);
+                config.getLong(StunetConfig.INGEST_MAX_BODY_BYTES), spoolDir, tokens, roots).mount(router);
     }
 
     /** The latest status of every case (for {@code run}'s progress and tests). */

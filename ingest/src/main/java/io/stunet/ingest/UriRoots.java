@@ -37,12 +37,7 @@ final class UriRoots {
 
     UriRoots(StunetConfig config) {
         this.config = config;
-        String raw = config.getString(StunetConfig.INGEST_URI_ROOTS);
-        for (String entry : raw.split(",")) {
-            String e = entry.trim();
-            if (e.isEmpty()) {
-                continue;
-            }
+        for (String e : config.getList(StunetConfig.INGEST_URI_ROOTS)) {
             if (e.startsWith("s3://")) {
                 String rest = e.substring("s3://".length());
                 int slash = rest.indexOf('/');

@@ -83,7 +83,7 @@ class IngestServiceTest {
                 Map.entry("store.local.root", dir.resolve("blobs").toString()),
                 Map.entry("topics.partitions.case", "2"), Map.entry("topics.partitions.tile", "2"),
                 Map.entry("http.host", "127.0.0.1"), Map.entry("http.port", "0"),
-                Map.entry("ingest.auth.token", TOKEN),
+                Map.entry("ingest.auth.tokens", "other-token," + TOKEN),
                 Map.entry("ingest.max.body.bytes", Integer.toString(MAX_BODY)),
                 Map.entry("ingest.upload.dir", dir.resolve("spool").toString()),
                 Map.entry("ingest.uri.roots", roots.toString()),
