@@ -95,8 +95,7 @@ final class CaseSubmitter {
      *                  {@code null}: the case id
      * @param source    metrics label: http, uri, inbox or api
      */
-    Future<Submission> submit(Path file, String inputName, CaseOptions options, String source) {
-        Map<String, String> opts = options.toMap();
+    Future<Submission> submit(Path file, String inputName, Map<String, String> opts, String source) {
         return awaitView().compose(v -> vertx.executeBlocking(() -> sha256(file), false)).compose(sha -> {
             String caseId = CaseIds.derive(sha, modelSha256, opts);
             Promise<Submission> promise = Promise.promise();

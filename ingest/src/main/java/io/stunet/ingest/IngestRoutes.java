@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -150,15 +151,15 @@ final class IngestRoutes {
     private void upload(RoutingContext ctx) {
         HttpServerRequest req = ctx.request();
         req.pause();
-        CaseOptions options;
+        Map<String, String> options;
         String name;
         try {
             for (String p : req.params().names()) {
-                if (!p.equals("name") && !CaseOptions.NAMES.contains(p)) {
+                if (!p.equals("name") && !SubmitOptions.NAMES.contains(p)) {
                     throw new StunetException(ErrorCode.INVALID_REQUEST, "unknown query parameter " + p);
                 }
             }
-            options = service.defaultOptions().with(req::getParam);
+            options = SubmitOptions.override(service.defaultOptions(), req::getParam);
             name = req.getParam("name");
             if (name != null) {
                 requireFileName(name);
@@ -182,7 +183,7 @@ final class IngestRoutes {
                 .onSuccess(file -> receive(ctx, file, spool, options, name));
     }
 
-    private void receive(RoutingContext ctx, AsyncFile file, Path spool, CaseOptions options, String name) {
+    private void receive(RoutingContext ctx, AsyncFile file, Path spool, Map<String, String> options, String name) {
         HttpServerRequest req = ctx.request();
         long[] received = {0};
         boolean[] aborted = {false};
@@ -261,12 +262,12 @@ final class IngestRoutes {
                 return;
             }
             JsonObject json;
-            CaseOptions options;
+            Map<String, String> options;
             String uri;
             String name;
             try {
                 json = new JsonObject(body);
-                Set<String> allowed = new HashSet<>(CaseOptions.NAMES);
+                Set<String> allowed = new HashSet<>(SubmitOptions.NAMES);
                 allowed.add("uri");
                 allowed.add("name");
                 for (String f : json.fieldNames()) {
@@ -274,7 +275,8 @@ final class IngestRoutes {
                         throw new StunetException(ErrorCode.INVALID_REQUEST, "unknown field " + f);
                     }
                 }
-                options = service.defaultOptions().with(k -> json.getValue(k) == null ? null : json.getValue(k).toString());
+                options = SubmitOptions.override(service.defaultOptions(),
+                        k -> json.getValue(k) == null ? null : json.getValue(k).toString());
                 uri = json.getValue("uri") instanceof String s ? s : null;
                 name = json.getValue("name") instanceof String s ? s : null;
                 if (name != null) {

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The ingest service: how inputs enter the pipeline. It owns a {@link CaseStatusView} of the
@@ -32,7 +33,7 @@ public final class IngestService implements AutoCloseable {
     private final IngestMetrics metrics;
     private final UriRoots roots;
     private final Path spoolDir;
-    private final CaseOptions defaults;
+    private final Map<String, String> defaults;
     private volatile boolean closed;
     private volatile IngestVerticle verticle;
 
@@ -40,12 +41,13 @@ public final class IngestService implements AutoCloseable {
      * Starts the status view (a background reader); the HTTP server starts with {@link #deploy()}.
      *
      * @param modelSha256 SHA-256 of the model file cases are segmented with (part of every case id)
-     * @param defaults    options used where a submission gives none ({@code run}'s command-line options)
+     * @param defaults    canonical case options used where a submission gives none
+     *                  ({@code run}'s command-line options; see {@link SubmitOptions})
      */
-    public IngestService(StreamingRuntime runtime, String modelSha256, CaseOptions defaults) {
+    public IngestService(StreamingRuntime runtime, String modelSha256, Map<String, String> defaults) {
         this.runtime = runtime;
         this.config = runtime.config();
-        this.defaults = defaults;
+        this.defaults = SubmitOptions.override(defaults, k -> null);
         this.roots = new UriRoots(config);
         this.spoolDir = config.getPath(StunetConfig.INGEST_UPLOAD_DIR);
         this.metrics = new IngestMetrics(runtime.metrics().registry());
@@ -57,7 +59,7 @@ public final class IngestService implements AutoCloseable {
 
     /** With {@code predict}'s default options. */
     public IngestService(StreamingRuntime runtime, String modelSha256) {
-        this(runtime, modelSha256, CaseOptions.defaults());
+        this(runtime, modelSha256, SubmitOptions.defaults());
     }
 
     /**
@@ -89,22 +91,22 @@ public final class IngestService implements AutoCloseable {
      * recorded in the DLQ and as FAILED) when the file is not a usable NIfTI, or with a
      * {@code StunetException} when the broker or store fails.
      */
-    public Future<String> submitFile(Path file, CaseOptions options) {
+    public Future<String> submitFile(Path file, Map<String, String> options) {
         return submit(file, file.getFileName().toString(), options, "api").map(Submission::caseId);
     }
 
     /** {@link #submitFile} with the full answer (status, whether the case existed). */
-    public Future<Submission> submit(Path file, String inputName, CaseOptions options) {
+    public Future<Submission> submit(Path file, String inputName, Map<String, String> options) {
         return submit(file, inputName, options, "api");
     }
 
-    Future<Submission> submit(Path file, String inputName, CaseOptions options, String source) {
+    Future<Submission> submit(Path file, String inputName, Map<String, String> options, String source) {
         UriRoots.requireNiftiName(file.getFileName().toString());
-        return submitter.submit(file, inputName, options, source);
+        return submitter.submit(file, inputName, SubmitOptions.override(options, k -> null), source);
     }
 
     /** Resolves a {@code uri} against the configured roots (spooling S3 objects) and submits it. */
-    Future<Submission> submitUri(String uri, String name, CaseOptions options, String source) {
+    Future<Submission> submitUri(String uri, String name, Map<String, String> options, String source) {
         Vertx vertx = runtime.vertx();
         return vertx.executeBlocking(() -> roots.resolve(uri, spoolDir), false).compose(r ->
                 submitter.submit(r.file(), name != null ? name : r.name(), options, source).onComplete(ar -> {
@@ -139,7 +141,8 @@ public final class IngestService implements AutoCloseable {
         return view;
     }
 
-    public CaseOptions defaultOptions() {
+    /** The canonical options a submission without options gets. */
+    public Map<String, String> defaultOptions() {
         return defaults;
     }
 

@@ -108,7 +108,7 @@ class IngestServiceTest {
     @Test
     void uploadCreatesReceivedCaseAndResubmissionReturnsIt() throws Exception {
         byte[] scan = Files.readAllBytes(TestData.nifti("example_ct_sm.nii.gz"));
-        String expectedId = CaseIds.derive(Digests.sha256Hex(scan), MODEL, CaseOptions.defaults().toMap());
+        String expectedId = CaseIds.derive(Digests.sha256Hex(scan), MODEL, SubmitOptions.defaults());
 
         HttpResponse<String> first = send(post("/v1/cases?name=ct.nii.gz", scan).header("Authorization", "Bearer " + TOKEN));
         assertEquals(202, first.statusCode(), first.body());
@@ -124,7 +124,7 @@ class IngestServiceTest {
         assertEquals(BlobKeys.input(expectedId), rec.input().key());
         assertEquals("ct.nii.gz", rec.inputName());
         assertEquals(MODEL, rec.modelSha256());
-        assertEquals(CaseOptions.defaults().toMap(), rec.options());
+        assertEquals(SubmitOptions.defaults(), rec.options());
         assertArrayEquals(scan, runtime.store().get(rec.input()), "the stored input is the uploaded bytes");
 
         await("status RECEIVED visible", () -> service.statusView().get(expectedId).isPresent());
@@ -140,7 +140,7 @@ class IngestServiceTest {
         HttpResponse<String> otherOptions = send(post("/v1/cases?tta=false&step=0.50", scan)
                 .header("Authorization", "Bearer " + TOKEN));
         assertEquals(202, otherOptions.statusCode(), otherOptions.body());
-        Map<String, String> noTta = CaseOptions.defaults().with(k -> k.equals("tta") ? "false" : null).toMap();
+        Map<String, String> noTta = SubmitOptions.canonical(false, 0.5, "nearest", false);
         assertEquals(CaseIds.derive(Digests.sha256Hex(scan), MODEL, noTta), new JsonObject(otherOptions.body()).getString("caseId"));
 
         String scrape = runtime.metrics().scrape();
@@ -234,10 +234,10 @@ class IngestServiceTest {
         assertEquals(400, send(postJson(new JsonObject().put("uri", link.toString()))).statusCode(),
                 "a link inside a root that points outside is refused");
 
-        HttpResponse<String> ok = send(postJson(new JsonObject().put("uri", "file://" + inside).put("slabs", 2)));
+        HttpResponse<String> ok = send(postJson(new JsonObject().put("uri", "file://" + inside).put("preview", true)));
         assertEquals(202, ok.statusCode(), ok.body());
-        Map<String, String> twoSlabs = CaseOptions.defaults().with(k -> k.equals("slabs") ? "2" : null).toMap();
-        assertEquals(CaseIds.derive(Digests.sha256Hex(Files.readAllBytes(outside)), MODEL, twoSlabs),
+        Map<String, String> withPreview = SubmitOptions.canonical(true, 0.5, "nearest", true);
+        assertEquals(CaseIds.derive(Digests.sha256Hex(Files.readAllBytes(outside)), MODEL, withPreview),
                 new JsonObject(ok.body()).getString("caseId"));
     }
 
@@ -250,7 +250,7 @@ class IngestServiceTest {
         JsonObject err = new JsonObject(r.body());
         assertEquals(ErrorCode.INVALID_NIFTI.name(), err.getString("code"));
         String caseId = err.getString("caseId");
-        assertEquals(CaseIds.derive(Digests.sha256Hex(text), MODEL, CaseOptions.defaults().toMap()), caseId);
+        assertEquals(CaseIds.derive(Digests.sha256Hex(text), MODEL, SubmitOptions.defaults()), caseId);
 
         List<DeadLetter> letters = TopicReader.awaitRecords(runtime.bootstrap(), Topics.DLQ, DeadLetter.class,
                 d -> caseId.equals(d.caseId()), Duration.ofSeconds(30));
@@ -315,7 +315,7 @@ class IngestServiceTest {
     @Test
     void inboxTakesAFileOnlyOnceItIsCompleteAndMovesIt() throws Exception {
         byte[] scan = Files.readAllBytes(TestData.nifti("example_nifti2.nii.gz"));
-        String expectedId = CaseIds.derive(Digests.sha256Hex(scan), MODEL, CaseOptions.defaults().toMap());
+        String expectedId = CaseIds.derive(Digests.sha256Hex(scan), MODEL, SubmitOptions.defaults());
         Path target = inbox.resolve("slow.nii.gz");
         int chunks = 8;
         int chunk = (scan.length + chunks - 1) / chunks;
@@ -346,9 +346,9 @@ class IngestServiceTest {
     @Test
     void submitFileIsTheSameCodePathForRun() throws Exception {
         Path file = TestData.nifti("anatomical.nii");
-        CaseOptions options = CaseOptions.defaults().with(k -> k.equals("export") ? "linear" : null);
+        Map<String, String> options = SubmitOptions.canonical(true, 0.5, "linear", false);
         String caseId = service.submitFile(file, options).await(60, TimeUnit.SECONDS);
-        assertEquals(CaseIds.derive(Digests.sha256Hex(Files.readAllBytes(file)), MODEL, options.toMap()), caseId);
+        assertEquals(CaseIds.derive(Digests.sha256Hex(Files.readAllBytes(file)), MODEL, options), caseId);
         assertEquals(caseId, service.submitFile(file, options).await(60, TimeUnit.SECONDS), "resubmission gives the same id");
         assertTrue(Files.exists(file), "the file is read, not moved");
     }
