@@ -108,7 +108,7 @@ final class CaseSubmitter {
                 if (ar.succeeded()) {
                     metrics.caseOutcome(source, ar.result().existing() ? "existing" : "accepted");
                 } else {
-                    metrics.caseOutcome(source, "refused");
+                    metrics.caseOutcome(source, ar.cause() instanceof RefusedInputException ? "refused" : "error");
                 }
                 promise.handle(ar);
             });

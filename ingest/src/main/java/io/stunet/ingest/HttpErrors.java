@@ -50,8 +50,13 @@ final class HttpErrors {
             }
         } else if (failure == null) {
             status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-            body.put("code", status == 404 ? ErrorCode.NOT_FOUND.name() : ErrorCode.INTERNAL.name())
-                    .put("message", status == 404 ? "no such route" : "HTTP " + status);
+            ErrorCode code = switch (status) {
+                case 404 -> ErrorCode.NOT_FOUND;
+                case 405 -> ErrorCode.INVALID_REQUEST;
+                default -> ErrorCode.INTERNAL;
+            };
+            body.put("code", code.name()).put("message", status == 404 ? "no such route"
+                    : status == 405 ? "method not allowed" : "HTTP " + status);
         } else {
             status = 500;
             LOG.error("event=request_failed error={}", failure.getClass().getName(), failure);

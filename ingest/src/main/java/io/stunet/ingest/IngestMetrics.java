@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Ingest's meters: {@code stunet_ingest_cases_total{source, outcome}} (outcome
- * {@code accepted}, {@code existing} or {@code refused}; source {@code http}, {@code uri},
+ * {@code accepted}, {@code existing}, {@code refused} (not NIfTI) or {@code error} (broker,
+ * store, I/O); source {@code http}, {@code uri},
  * {@code inbox}, {@code api}), {@code stunet_ingest_upload_bytes_total} (bytes received in
  * request bodies) and {@code stunet_ingest_request_seconds{route, method, status}}.
  */

@@ -80,6 +80,8 @@ final class IngestRoutes {
         router.get("/v1/cases/:id/stats").handler(ctx -> result(ctx, false));
         router.get("/v1/events").handler(this::events);
         router.route().failureHandler(HttpErrors::handle);
+        router.errorHandler(404, HttpErrors::handle);
+        router.errorHandler(405, HttpErrors::handle);
     }
 
     /** Measures every request, and refuses {@code .}/{@code ..} path segments (raw or percent-encoded) before routing can normalize them away. */

@@ -101,8 +101,14 @@ public final class IngestService implements AutoCloseable {
     }
 
     Future<Submission> submit(Path file, String inputName, Map<String, String> options, String source) {
-        UriRoots.requireNiftiName(file.getFileName().toString());
-        return submitter.submit(file, inputName, SubmitOptions.override(options, k -> null), source);
+        Map<String, String> canonical;
+        try {
+            UriRoots.requireNiftiName(file.getFileName().toString());
+            canonical = SubmitOptions.override(options, k -> null);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        return submitter.submit(file, inputName, canonical, source);
     }
 
     /** Resolves a {@code uri} against the configured roots (spooling S3 objects) and submits it. */

@@ -166,6 +166,9 @@ class IngestServiceTest {
         assertEquals(200, send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).GET()).statusCode());
         HttpResponse<String> known = send(get("/v1/cases/" + "0".repeat(32)));
         assertEquals(404, known.statusCode(), "with the token the request reaches the API");
+        HttpResponse<String> noRoute = send(get("/v1/nothing"));
+        assertEquals(404, noRoute.statusCode());
+        assertEquals(ErrorCode.NOT_FOUND.name(), new JsonObject(noRoute.body()).getString("code"));
     }
 
     @Test
