@@ -2,6 +2,8 @@ package io.stunet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stunet.error.ErrorCode;
+import io.stunet.error.StunetException;
 import io.stunet.geometry.Affine;
 import io.stunet.nifti.NiftiHeader;
 import io.stunet.nifti.NiftiReader;
@@ -12,6 +14,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -32,7 +35,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "nifti", mixinStandardHelpOptions = true,
         description = "Time NIfTI loading to float32 against nibabel (same files, same run).")
 public final class BenchNiftiCommand implements Callable<Integer> {
-    @Option(names = "--shape", split = ",", paramLabel = "NX,NY,NZ",
+    @Option(names = "--shape", split = ",", arity = "1", paramLabel = "NX,NY,NZ",
             description = "Volume shape (default: 512,512,300).")
     int[] shape = {512, 512, 300};
 
@@ -49,6 +52,14 @@ public final class BenchNiftiCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (shape.length != 3 || Arrays.stream(shape).anyMatch(n -> n < 1)
+                || (long) shape[0] * shape[1] * shape[2] > NiftiReader.DEFAULT_MAX_VOXELS) {
+            throw new StunetException(ErrorCode.INVALID_REQUEST, "--shape takes three positive sizes NX,NY,NZ"
+                    + " with at most " + NiftiReader.DEFAULT_MAX_VOXELS + " voxels");
+        }
+        if (repeat < 1) {
+            throw new StunetException(ErrorCode.INVALID_REQUEST, "--repeat must be at least 1");
+        }
         PrintWriter out = spec.commandLine().getOut();
         boolean temporary = dir == null;
         Path work = temporary ? Files.createTempDirectory("stunet-bench-nifti") : Files.createDirectories(dir);
