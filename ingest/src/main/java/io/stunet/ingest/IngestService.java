@@ -73,12 +73,21 @@ public final class IngestService implements AutoCloseable {
 
     /** Deploys the HTTP server and inbox watcher; completes with the deployment id. */
     public Future<String> deploy() {
-        IngestVerticle v = new IngestVerticle(this);
+        return deploy(null);
+    }
+
+    /**
+     * Deploys the inbox watcher and mounts the API on {@code router}, which another HTTP
+     * server of this process serves ({@code serve} with several roles on one port); with
+     * {@code null}, an own server as {@link #deploy()}. Completes with the deployment id.
+     */
+    public Future<String> deploy(Router router) {
+        IngestVerticle v = new IngestVerticle(this, router);
         verticle = v;
         return runtime.vertx().deployVerticle(v);
     }
 
-    /** The port the HTTP server listens on (useful with {@code http.port = 0}); -1 when not deployed. */
+    /** The port of the service's own HTTP server (useful with {@code http.port = 0}); -1 when not deployed or mounted on a shared router. */
     public int port() {
         IngestVerticle v = verticle;
         return v == null ? -1 : v.port();

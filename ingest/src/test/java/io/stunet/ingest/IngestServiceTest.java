@@ -4,6 +4,7 @@ import io.stunet.config.StunetConfig;
 import io.stunet.error.ErrorCode;
 import io.stunet.kafka.Outbound;
 import io.stunet.kafka.StreamingRuntime;
+import io.stunet.metrics.ServiceRoutes;
 import io.stunet.records.CaseIds;
 import io.stunet.records.CaseState;
 import io.stunet.records.CaseStatus;
@@ -15,6 +16,7 @@ import io.stunet.store.Digests;
 import io.stunet.testing.TestData;
 import io.stunet.topics.Topics;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
@@ -354,6 +356,27 @@ class IngestServiceTest {
         assertEquals(CaseIds.derive(Digests.sha256Hex(Files.readAllBytes(file)), MODEL, options), caseId);
         assertEquals(caseId, service.submitFile(file, options).await(60, TimeUnit.SECONDS), "resubmission gives the same id");
         assertTrue(Files.exists(file), "the file is read, not moved");
+    }
+
+    @Test
+    void theApiMountsOnARouterThatAnotherServerServes() throws Exception {
+        Router shared = ServiceRoutes.create(vertx, runtime.metrics(), runtime.health());
+        HttpServer server = ServiceRoutes.listen(vertx, shared, "127.0.0.1", 0).await(30, TimeUnit.SECONDS);
+        IngestService second = new IngestService(runtime, MODEL, SubmitOptions.defaults());
+        String deployment = second.deploy(shared).await(30, TimeUnit.SECONDS);
+        try {
+            byte[] scan = Files.readAllBytes(TestData.nifti("example_seg.nii.gz"));
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + "/v1/cases"))
+                    .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofByteArray(scan)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(r.statusCode() == 202 || r.statusCode() == 200, r.body());
+            assertEquals(CaseIds.derive(Digests.sha256Hex(scan), MODEL, SubmitOptions.defaults()),
+                    new JsonObject(r.body()).getString("caseId"));
+            assertEquals(-1, second.port(), "no server of its own");
+        } finally {
+            vertx.undeploy(deployment).await(30, TimeUnit.SECONDS);
+            server.close().await(30, TimeUnit.SECONDS);
+        }
     }
 
     @Test
