@@ -96,7 +96,17 @@ final class CaseSubmitter {
      * @param source    metrics label: http, uri, inbox or api
      */
     Future<Submission> submit(Path file, String inputName, Map<String, String> opts, String source) {
-        return awaitView().compose(v -> vertx.executeBlocking(() -> sha256(file), false)).compose(sha -> {
+        return submit(file, null, inputName, opts, source);
+    }
+
+    /**
+     * As {@link #submit(Path, String, Map, String)} with the file's SHA-256 already known
+     * (uploads hash while they are received, saving a read of the whole file); {@code null}
+     * to hash here. The store's own digest is checked against it.
+     */
+    Future<Submission> submit(Path file, String knownSha256, String inputName, Map<String, String> opts, String source) {
+        return awaitView().compose(v -> knownSha256 != null ? Future.succeededFuture(knownSha256)
+                : vertx.executeBlocking(() -> sha256(file), false)).compose(sha -> {
             String caseId = CaseIds.derive(sha, modelSha256, opts);
             Promise<Submission> promise = Promise.promise();
             Future<Submission> shared = pending.putIfAbsent(caseId, promise.future());

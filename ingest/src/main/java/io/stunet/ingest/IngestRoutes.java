@@ -188,6 +188,7 @@ final class IngestRoutes {
     private void receive(RoutingContext ctx, AsyncFile file, Path spool, Map<String, String> options, String name) {
         HttpServerRequest req = ctx.request();
         long[] received = {0};
+        MessageDigest digest = Digests.sha256();
         boolean[] aborted = {false};
         req.handler(buf -> {
             if (aborted[0]) {
@@ -200,6 +201,7 @@ final class IngestRoutes {
                 refuseTooLarge(ctx);
                 return;
             }
+            digest.update(buf.getBytes());
             file.write(buf);
             if (file.writeQueueFull()) {
                 req.pause();
@@ -218,7 +220,7 @@ final class IngestRoutes {
             }
             metrics.uploadBytes(received[0]);
             file.close()
-                    .compose(c -> submitter.submit(spool, name, options, "http"))
+                    .compose(c -> submitter.submit(spool, Digests.hex(digest), name, options, "http"))
                     .onComplete(ar -> {
                         vertx.fileSystem().delete(spool.toString());
                         if (ar.succeeded()) {
