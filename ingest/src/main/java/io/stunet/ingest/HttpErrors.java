@@ -59,7 +59,9 @@ final class HttpErrors {
                     : status == 405 ? "method not allowed" : "HTTP " + status);
         } else {
             status = 500;
-            LOG.error("event=request_failed error={}", failure.getClass().getName(), failure);
+            // Foreign exception messages may carry paths or names, so only the type and where it was thrown are logged.
+            StackTraceElement[] at = failure.getStackTrace();
+            LOG.error("event=request_failed error={} at={}", failure.getClass().getName(), at.length > 0 ? at[0] : "?");
             body.put("code", ErrorCode.INTERNAL.name()).put("message", failure.getClass().getSimpleName());
         }
         if (status == 401) {

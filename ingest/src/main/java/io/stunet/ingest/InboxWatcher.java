@@ -145,8 +145,9 @@ final class InboxWatcher {
                     boolean ok = ar.succeeded();
                     if (ar.failed() && !(ar.cause() instanceof RefusedInputException)) {
                         // Broker or store trouble: leave the file for the next scan.
-                        LOG.warn("event=inbox_submit_failed error={}", ar.cause() instanceof StunetException e
-                                ? e.summary() : ar.cause().getClass().getSimpleName());
+                        // The code only: messages about an inbox file may name it, and names may carry patient data.
+                        LOG.warn("event=inbox_submit_failed code={}", ar.cause() instanceof StunetException e
+                                ? e.code() : ar.cause().getClass().getSimpleName());
                         return Future.succeededFuture();
                     }
                     return vertx.executeBlocking(() -> {
