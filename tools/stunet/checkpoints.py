@@ -281,6 +281,15 @@ def _v2_configuration(plans: dict, name: str) -> dict:
     return conf
 
 
+def _beside(pth_path: Path, name: str) -> Path:
+    """nnU-Net v2 keeps plans.json/dataset.json in the trainer folder, one level above
+    fold_X/checkpoint_final.pth; a flat copy has them right beside the checkpoint."""
+    for folder in (pth_path.parent, pth_path.parent.parent):
+        if (folder / name).is_file():
+            return folder / name
+    return pth_path.parent / name
+
+
 def load_v2(pth_path: Path, plans_path: Optional[Path] = None, dataset_path: Optional[Path] = None,
             obj: Optional[dict] = None) -> Checkpoint:
     pth_path = Path(pth_path)
@@ -292,8 +301,8 @@ def load_v2(pth_path: Path, plans_path: Optional[Path] = None, dataset_path: Opt
     configuration = init_args.get("configuration")
     if not configuration:
         raise CheckpointError("%s: init_args has no 'configuration'" % pth_path)
-    plans = _read_json(Path(plans_path) if plans_path else pth_path.parent / "plans.json", "plans.json")
-    dataset_file = Path(dataset_path) if dataset_path else pth_path.parent / "dataset.json"
+    plans = _read_json(Path(plans_path) if plans_path else _beside(pth_path, "plans.json"), "plans.json")
+    dataset_file = Path(dataset_path) if dataset_path else _beside(pth_path, "dataset.json")
     dataset = _read_json(dataset_file, "dataset.json")
     conf = _v2_configuration(plans, configuration)
     if "pool_op_kernel_sizes" in conf:

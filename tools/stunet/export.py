@@ -12,6 +12,7 @@ eager network before the directory is considered written.
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -116,20 +117,28 @@ def export(ckpt: Checkpoint, out_dir: Path, name: Optional[str] = None, labels: 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path = out_dir / MODEL_FILE
-    fd, tmp = tempfile.mkstemp(prefix=".model.", suffix=".pt", dir=str(out_dir))
-    os.close(fd)
+    # Saved under its final name in a scratch folder: the TorchScript archive embeds the
+    # file's stem, so this keeps model.pt byte-identical across exports of one checkpoint.
+    scratch = Path(tempfile.mkdtemp(prefix=".export-", dir=str(out_dir)))
     try:
-        torch.jit.save(scripted, tmp)
-        verify(net, Path(tmp), verification_shape(config, ckpt.patch_size))
+        tmp = scratch / MODEL_FILE
+        torch.jit.save(scripted, str(tmp))
+        verify(net, tmp, verification_shape(config, ckpt.patch_size))
+        os.chmod(tmp, 0o644)
         os.replace(tmp, model_path)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        shutil.rmtree(scratch, ignore_errors=True)
 
     card = model_card(ckpt, config, classes, name or ckpt.name, source_format or ckpt.format,
                       checkpoints.sha256_of(model_path))
-    (out_dir / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
+    (out_dir / CARD_FILE).write_text(card_json(card))
     return card
+
+
+def card_json(card: dict) -> str:
+    """One top-level field per line with compact values: diff-friendly, still short."""
+    lines = ["  %s: %s" % (json.dumps(k), json.dumps(v)) for k, v in card.items()]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def verify(net: STUNet, saved: Path, spatial: Sequence[int]) -> float:

@@ -10,7 +10,9 @@ Raw files are little-endian, C order (z, y, x) or (c, z, y, x). Subcommands:
   resize-seg  segmentation path of resample_data_or_seg (is_seg=True) on a raw uint16 map
   preprocess  the whole preprocess_test_case on a NIfTI file -> resampled.f32, data.f32, props.json
   export      save_segmentation_nifti's resample/uncrop + undo transpose/reorientation -> raw uint16
+  bench       times skimage.transform.resize(order=3) on a raw int16 volume (peak RSS too)
   fill-holes  scipy.ndimage.binary_fill_holes on a raw uint8 mask
+  batch       runs many of these command lines in one interpreter (saves the import time)
   make-volume writes a test NIfTI (random or a re-oriented copy of another file)
 """
 import argparse
@@ -313,6 +315,31 @@ def cmd_export(a):
     np.ascontiguousarray(xyz.transpose(2, 1, 0)).astype('<u2').tofile(a.output)
 
 
+def cmd_bench(a):
+    import resource
+    import time
+    shape = ints(a.shape)
+    vol = np.fromfile(a.input, dtype='<i2').reshape(shape)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    # nnU-Net's data path: float32 volume -> float64 -> skimage resize -> float32
+    out = resize(vol.astype(np.float32).astype(float), ints(a.out_shape), 3, mode='edge',
+                 anti_aliasing=False, clip=True).astype(np.float32)
+    seconds = time.perf_counter() - t0
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if a.output:
+        out.astype('<f4').tofile(a.output)
+    print(json.dumps({'seconds': seconds, 'peakRssMiB': rss1 / 1024.0, 'rssBeforeMiB': rss0 / 1024.0}))
+
+
+def cmd_batch(a):
+    import shlex
+    with open(a.jobs) as f:
+        for line in f:
+            if line.strip():
+                main(shlex.split(line))
+
+
 def cmd_make_volume(a):
     if a.source:
         img = nib.load(a.source)
@@ -389,6 +416,15 @@ def main(argv=None):
     e.add_argument('--anisotropy-threshold', type=float, default=ANISO_THRESHOLD)
     e.add_argument('--output', required=True)
     e.set_defaults(fn=cmd_export)
+    b = sub.add_parser('bench')
+    b.add_argument('--input', required=True, help='raw int16 volume (z, y, x)')
+    b.add_argument('--shape', required=True)
+    b.add_argument('--out-shape', required=True)
+    b.add_argument('--output', help='write the float32 result here')
+    b.set_defaults(fn=cmd_bench)
+    j = sub.add_parser('batch')
+    j.add_argument('--jobs', required=True, help='file with one command line of this script per line')
+    j.set_defaults(fn=cmd_batch)
     m = sub.add_parser('make-volume')
     m.add_argument('--source')
     m.add_argument('--shape-xyz')

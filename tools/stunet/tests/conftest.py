@@ -1,5 +1,5 @@
 """Makes ``tools`` importable however pytest is started (the Maven module runs it from the
-repository root) and provides builders for checkpoints in the official on-disk formats."""
+repository root); the checkpoint builders live in tools.stunet.testmodels."""
 
 import sys
 from pathlib import Path

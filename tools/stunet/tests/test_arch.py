@@ -6,7 +6,7 @@ import pytest
 from tools.stunet.arch import STUNet, expected_shapes, parameter_count, variant_config
 from tools.stunet.export import describe
 
-from .formats import random_network, small_config
+from tools.stunet.testmodels import random_network, small_config
 
 # Measured by instantiating the official STUNet class with 105 outputs (NUMERICS.md section 6).
 OFFICIAL_PARAMETERS = {"S": 14_596_941, "B": 58_262_669, "L": 440_302_605, "H": 1_457_326_221}

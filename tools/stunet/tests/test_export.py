@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
@@ -10,7 +11,7 @@ from tools.stunet.arch import STUNet, variant_config
 from tools.stunet.checkpoints import CheckpointError, REPO_ROOT, fit_pool_kernels, read_labels, sha256_of
 from tools.stunet.export import export, main, verification_shape
 
-from .formats import LABELS, load_real_plans, random_network, small_config, write_v1, write_v2
+from tools.stunet.testmodels import LABELS, load_real_plans, random_network, small_config, write_v1, write_v2
 
 PLANS = ["small_ep4k.model.pkl", "base_ep4k.model.pkl", "large_ep4k.model.pkl", "huge_ep4k.model.pkl"]
 
@@ -61,13 +62,13 @@ def test_v1_state_dict_saved_from_data_parallel_loads_after_stripping_module_pre
     assert _scripted_equals_eager(tmp_path / "model", net, [32, 32, 64]) <= 1e-5
 
 
-@pytest.mark.parametrize("ct", [True, False])
-def test_v2_checkpoint_exports_from_plans_and_dataset_json(tmp_path, ct):
+@pytest.mark.parametrize("ct,flat", [(True, False), (False, True)])
+def test_v2_checkpoint_exports_from_plans_and_dataset_json(tmp_path, ct, flat):
     net = random_network(small_config(105, depth=2))
     path = write_v2(tmp_path / "STUNetTrainer_small__nnUNetPlans__3d_fullres", net.state_dict(),
-                    configuration="3d_cascade_fullres", ct_normalization=ct, net=net, mirror_axes=(1, 2))
+                    configuration="3d_cascade_fullres", ct_normalization=ct, net=net, mirror_axes=(1, 2), flat=flat)
     card = export(checkpoints.load(path), tmp_path / "model")
-    plans = json.loads((path.parent / "plans.json").read_text())
+    plans = json.loads(((path.parent if flat else path.parent.parent) / "plans.json").read_text())
     conf = plans["configurations"]["3d_fullres"]
     props = plans["foreground_intensity_properties_per_channel"]["0"]
     assert card["source"]["format"] == "nnunet-v2"
@@ -181,3 +182,17 @@ def test_cli_exports_and_reports_errors(tmp_path):
 def test_main_refuses_missing_arguments():
     with pytest.raises(SystemExit):
         main(["--out", "x"])
+
+
+def test_forward_cli_writes_the_torchscript_logits(tmp_path):
+    net = random_network(small_config(105))
+    export(checkpoints.load(write_v1(tmp_path / "c", net.state_dict())), tmp_path / "m")
+    run = subprocess.run([sys.executable, "-m", "tools.stunet.forward", "--model", str(tmp_path / "m"),
+                          "--shape", "1,1,16,32,64", "--seed", "3", "--save-input", str(tmp_path / "in.f32"),
+                          "--out", str(tmp_path / "out.f32")], cwd=REPO_ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    x = torch.from_numpy(np.fromfile(tmp_path / "in.f32", dtype="<f4").reshape(1, 1, 16, 32, 64))
+    y = np.fromfile(tmp_path / "out.f32", dtype="<f4").reshape(1, 105, 16, 32, 64)
+    with torch.no_grad():
+        assert np.abs(net(x).numpy() - y).max() <= 1e-5

@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
         description = "Benchmarks against the Python reference, measured in the same run.",
         subcommands = {
             BenchNiftiCommand.class,
+            BenchPreprocessCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @Spec

@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             InspectCommand.class,
+            PreprocessCommand.class,
+            PredictCommand.class,
             BenchCommand.class,
         })
 public final class StunetCommand implements Runnable {

@@ -13,13 +13,13 @@ import java.util.Arrays;
  * file; all other shapes, boxes and spacings are (z, y, x). {@code shapeBeforeCrop},
  * {@code cropBbox}, {@code shapeAfterCrop} and {@code spacing} are in the reoriented grid before
  * the transpose; {@code targetSpacing}, {@code resampledShape} and {@code lowResAxis} are in
- * network space (after {@code transposeForward}). {@code inputAffine} is the input's 4x4
- * voxel-to-world matrix (row-major), from which the reorientation is recomputed.
+ * network space (after {@code transposeForward}). {@code reorientation} holds the input grid
+ * ((nx, ny, nz) and its voxel-to-world matrix) and the axis permutation and flips applied; it is
+ * null only for arrays preprocessed without a file (tests, tools).
  *
  * @param schemaVersion    version of this JSON layout
- * @param inputShapeXyz    (nx, ny, nz) of the input file
- * @param inputSpacingXyz  (sx, sy, sz) of the input file
- * @param inputAffine      4x4 voxel-to-world matrix of the input
+ * @param reorientation    the input grid and the reorientation applied to it, or null
+ * @param inputSpacingXyz  (sx, sy, sz) pixdim of the input file, or null
  * @param orientation      {@code "RAS"} (reoriented to closest canonical) or {@code "none"}
  * @param transposeForward nnU-Net's transpose_forward applied after cropping
  * @param shapeBeforeCrop  (z, y, x) after reorientation
@@ -35,9 +35,8 @@ import java.util.Arrays;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PreprocessingProperties(
         int schemaVersion,
-        int[] inputShapeXyz,
+        Reorientation.Spec reorientation,
         double[] inputSpacingXyz,
-        double[][] inputAffine,
         String orientation,
         int[] transposeForward,
         int[] shapeBeforeCrop,
@@ -75,9 +74,9 @@ public record PreprocessingProperties(
         }
     }
 
-    /** Whether the input was reoriented to closest canonical RAS+. */
-    public boolean reoriented() {
-        return "RAS".equals(orientation);
+    /** (nx, ny, nz) of the input file, or null without {@link #reorientation()}. */
+    public int[] inputShapeXyz() {
+        return reorientation == null ? null : reorientation.inputShapeXyz();
     }
 
     /** (z, y, x) spacing after the transpose: the network-space spacing before resampling. */

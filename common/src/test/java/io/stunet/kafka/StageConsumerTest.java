@@ -219,7 +219,7 @@ class StageConsumerTest {
                 .putConsumerProperty(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 1500)
                 .putConsumerProperty(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000)
                 .putConsumerProperty(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
-        StageConsumer<CaseSubmitted>[] ref = new StageConsumer[1];
+        java.util.concurrent.atomic.AtomicReference<StageConsumer<CaseSubmitted>> ref = new java.util.concurrent.atomic.AtomicReference<>();
         StageConsumer<CaseSubmitted> stage = new StageConsumer<>(vertx, CaseSubmitted.class, opts, in -> {
             if (!room.get()) {
                 dispatchedWhileFull.incrementAndGet();
@@ -228,14 +228,14 @@ class StageConsumerTest {
             maxConcurrent.accumulateAndGet(c, Math::max);
             Promise<List<Outbound>> p = Promise.promise();
             vertx.setTimer(700, id -> {
-                maxPaused.accumulateAndGet(ref[0].pausedPartitions(), Math::max);
+                maxPaused.accumulateAndGet(ref.get().pausedPartitions(), Math::max);
                 concurrent.decrementAndGet();
                 handled.add(in.value().caseId());
                 p.complete(List.of());
             });
             return p.future();
         }, publisher);
-        ref[0] = stage;
+        ref.set(stage);
         stage.start();
         stage.assigned().await(30, TimeUnit.SECONDS);
         await("four records handled", WAIT, () -> handled.size() >= 4);

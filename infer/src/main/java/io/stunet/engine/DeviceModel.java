@@ -103,12 +103,12 @@ public final class DeviceModel implements AutoCloseable {
     }
 
     /**
-     * Runs the network on {@code n} inputs packed in {@code batch} as (n, c, z, y, x); returns the
-     * logits (n, classes, z, y, x), owned by {@code manager}.
+     * Runs the network on {@code n} inputs packed in {@code batch} from {@code offset} as
+     * (n, c, z, y, x); returns the logits (n, classes, z, y, x), owned by {@code manager}.
      */
-    public NDArray forward(NDManager manager, float[] batch, int n, int channels, int[] patch) {
+    public NDArray forward(NDManager manager, float[] batch, int offset, int n, int channels, int[] patch) {
         Shape shape = new Shape(n, channels, patch[0], patch[1], patch[2]);
-        NDArray input = manager.create(FloatBuffer.wrap(batch, 0, (int) shape.size()), shape);
+        NDArray input = manager.create(FloatBuffer.wrap(batch, offset, (int) shape.size()).slice(), shape);
         try {
             NDList out = block.forward(parameters, new NDList(input), false);
             NDArray logits = out.get(0);

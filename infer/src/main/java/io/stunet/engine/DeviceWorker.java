@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
+import io.stunet.tiling.SlabAccumulator;
 import io.stunet.window.PatchExtractor;
 import io.stunet.window.Tile;
 
@@ -62,6 +63,14 @@ final class DeviceWorker implements Runnable {
     }
 
     synchronized void assign(SlabJob job) {
+        boolean onDevice = switch (options.accumulation()) {
+            case HOST -> false;
+            case DEVICE -> true;
+            case AUTO -> !"cpu".equals(model.name());
+        };
+        job.sink = onDevice
+                ? new DeviceOutputAccumulator(model, job.plan, options.classes(), job.z0, job.z1, aggregation.chunkDepth())
+                : new HostOutputAccumulator(aggregation, new SlabAccumulator(job.plan, options.classes(), job.z0, job.z1));
         held.addLast(job);
         pendingInputs += job.total;
         notifyAll();
@@ -125,8 +134,8 @@ final class DeviceWorker implements Runnable {
     private void runBatch(List<Input> batch) {
         int[] p = options.patch();
         long t0 = System.nanoTime();
+        long forward = 0;
         List<SlabJob> failed = new ArrayList<>();
-        long t1;
         try (NDManager manager = model.newManager()) {
             for (int i = 0; i < batch.size(); i++) {
                 Input in = batch.get(i);
@@ -134,27 +143,24 @@ final class DeviceWorker implements Runnable {
                 PatchExtractor.extract(in.job.request.source(), in.job.plan, in.job.tileOf(in.index),
                         f.z(), f.y(), f.x(), batchBuffer, i * inputFloats);
             }
-            NDArray logits = model.forward(manager, batchBuffer, batch.size(), options.inputChannels(), p);
-            t1 = System.nanoTime();
-            for (int i = 0; i < batch.size(); i++) {
-                Input in = batch.get(i);
-                if (in.job.future.isDone()) {
-                    continue;
-                }
-                try (NDArray one = logits.get(i)) {
-                    Tile tile = in.job.tileOf(in.index);
-                    aggregation.accept(one, tile, in.job.flipOf(in.index), in.job.mirrors.scale(), in.job.sink);
-                    if (in.job.lastOfTile(in.index)) {
-                        in.job.sink.complete(tile);
+            if (options.batchInvariant()) {
+                for (int i = 0; i < batch.size(); i++) {
+                    long f0 = System.nanoTime();
+                    try (NDArray logits = model.forward(manager, batchBuffer, i * inputFloats, 1, options.inputChannels(), p)) {
+                        forward += System.nanoTime() - f0;
+                        accumulate(batch.get(i), logits, 0, failed);
                     }
-                    in.job.done++;
-                } catch (RuntimeException e) {
-                    in.job.future.completeExceptionally(e);
-                    failed.add(in.job);
+                }
+            } else {
+                long f0 = System.nanoTime();
+                try (NDArray logits = model.forward(manager, batchBuffer, 0, batch.size(), options.inputChannels(), p)) {
+                    forward += System.nanoTime() - f0;
+                    for (int i = 0; i < batch.size(); i++) {
+                        accumulate(batch.get(i), logits, i, failed);
+                    }
                 }
             }
         } catch (RuntimeException e) {
-            t1 = System.nanoTime();
             for (Input in : batch) {
                 in.job.future.completeExceptionally(e);
                 failed.add(in.job);
@@ -165,7 +171,7 @@ final class DeviceWorker implements Runnable {
             busyNanos += t2 - t0;
             pendingInputs -= batch.size();
         }
-        listener.onBatch(model.name(), batch.size(), options.batchSize(), t1 - t0, t2 - t1);
+        listener.onBatch(model.name(), batch.size(), options.batchSize(), forward, t2 - t0 - forward);
         SlabJob last = null;
         for (Input in : batch) {
             if (in.job != last && !in.job.future.isDone()) {
@@ -174,6 +180,23 @@ final class DeviceWorker implements Runnable {
             last = in.job;
         }
         finishCompleted(failed);
+    }
+
+    private void accumulate(Input in, NDArray logits, int i, List<SlabJob> failed) {
+        if (in.job.future.isDone()) {
+            return;
+        }
+        try (NDArray one = logits.get(i)) {
+            Tile tile = in.job.tileOf(in.index);
+            in.job.sink.accept(one, tile, in.job.flipOf(in.index), in.job.mirrors.scale());
+            if (in.job.lastOfTile(in.index)) {
+                in.job.sink.complete(tile);
+            }
+            in.job.done++;
+        } catch (RuntimeException e) {
+            in.job.future.completeExceptionally(e);
+            failed.add(in.job);
+        }
     }
 
     private void finishCompleted(List<SlabJob> failed) {
@@ -200,6 +223,7 @@ final class DeviceWorker implements Runnable {
                     job.future.completeExceptionally(e);
                 }
             }
+            job.sink.close();
             listener.onSlabDone(job.request.caseId(), job.request.slabIndex(), model.name(),
                     System.nanoTime() - job.startNanos);
             onFinished.accept(job);
@@ -214,6 +238,7 @@ final class DeviceWorker implements Runnable {
             pendingInputs = 0;
         }
         for (SlabJob job : left) {
+            job.sink.close();
             job.future.completeExceptionally(e);
             onFinished.accept(job);
         }

@@ -26,6 +26,11 @@ public final class EngineOptions {
     private int intakeCapacity = 4;
     private int activeSlabsPerDevice = 2;
     private EngineListener listener = EngineListener.NONE;
+    private boolean batchInvariant = true;
+    private Accumulation accumulation = Accumulation.AUTO;
+
+    /** Where class sums live: on the host (Java arrays), on the model's device (tensors), or host for cpu and device for GPUs. */
+    public enum Accumulation { AUTO, HOST, DEVICE }
 
     public List<String> devices() {
         return devices;
@@ -114,6 +119,32 @@ public final class EngineOptions {
 
     public EngineOptions activeSlabsPerDevice(int n) {
         this.activeSlabsPerDevice = n;
+        return this;
+    }
+
+    public Accumulation accumulation() {
+        return accumulation;
+    }
+
+    public EngineOptions accumulation(Accumulation accumulation) {
+        this.accumulation = accumulation;
+        return this;
+    }
+
+    public boolean batchInvariant() {
+        return batchInvariant;
+    }
+
+    /**
+     * When true (the default) every network input of a batch gets its own forward call, because
+     * libtorch's CPU kernels are not batch-invariant bit for bit (measured: most logits of a patch
+     * change in the last bits between batch 1 and batch 3) and the tiling guarantee needs each
+     * patch's output to be independent of its batch-mates. Batches still group inputs for
+     * scheduling and extraction. Set false to let the device run true batched passes (faster on
+     * GPUs) at the price of last-bit differences between batch sizes.
+     */
+    public EngineOptions batchInvariant(boolean batchInvariant) {
+        this.batchInvariant = batchInvariant;
         return this;
     }
 

@@ -1,10 +1,16 @@
 package io.stunet.export;
 
+import io.stunet.geometry.Affine;
 import io.stunet.geometry.PreprocessingProperties;
+import io.stunet.geometry.Reorientation;
+import io.stunet.nifti.NiftiHeader;
+import io.stunet.nifti.NiftiWriter;
 import io.stunet.resample.AxisPermutation;
 import io.stunet.resample.LinearLabelResampler;
 import io.stunet.resample.NearestResampler;
 import io.stunet.resample.Shapes;
+import io.stunet.volume.DataType;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
@@ -15,6 +21,56 @@ import java.util.Arrays;
  */
 public final class MaskExporter {
     private MaskExporter() {
+    }
+
+    /**
+     * The mask on exactly the input's grid (its stored axis order, (z, y, x) flat).
+     *
+     * @param labels network-space (z, y, x) labels of shape {@code props.resampledShape()}
+     */
+    public static LabelMask export(short[] labels, PreprocessingProperties props, ExportMode mode) {
+        short[] pre = toPreCropGrid(labels, props, mode);
+        Reorientation.Spec spec = props.reorientation();
+        if (spec == null) {
+            return LabelMask.of(pre, props.shapeBeforeCrop());
+        }
+        Reorientation r = Reorientation.fromSpec(spec);
+        short[] out = r.isIdentity() ? pre : r.invert(pre);
+        int[] xyz = spec.inputShapeXyz();
+        return LabelMask.of(out, new int[] {xyz[2], xyz[1], xyz[0]});
+    }
+
+    /** {@link #export(short[], PreprocessingProperties, ExportMode)} for a uint8 label map. */
+    public static LabelMask export(byte[] labels, PreprocessingProperties props, ExportMode mode) {
+        return export(LabelMask.widen(labels), props, mode);
+    }
+
+    /**
+     * Writes the mask as uint8 (largest label below 256) or uint16 with the geometry of
+     * {@code inputHeader} (qform, sform, codes, pixdim copied), the header of the input file.
+     */
+    public static void write(Path out, LabelMask mask, NiftiHeader inputHeader) {
+        if (inputHeader.nx() * (long) inputHeader.ny() * inputHeader.nz() != mask.labels().length) {
+            throw new IllegalArgumentException("mask does not lie on the given header's grid");
+        }
+        if (mask.fitsUint8()) {
+            NiftiWriter.writeLabels(out, mask.toUint8(), inputHeader);
+        } else {
+            NiftiWriter.writeLabels(out, mask.labels(), inputHeader);
+        }
+    }
+
+    /**
+     * A header for the input grid rebuilt from the properties alone (dimensions and the
+     * voxel-to-world matrix as sform and qform), for when the input file is no longer at hand.
+     */
+    public static NiftiHeader inputGridHeader(PreprocessingProperties props) {
+        Reorientation.Spec spec = props.reorientation();
+        if (spec == null) {
+            throw new IllegalArgumentException("properties without an input grid");
+        }
+        int[] xyz = spec.inputShapeXyz();
+        return NiftiHeader.forGrid(xyz[0], xyz[1], xyz[2], Affine.of(spec.inputAffine()), DataType.UINT8);
     }
 
     /**

@@ -5,8 +5,8 @@ import io.stunet.resample.Shapes;
 /**
  * 3-D binary hole filling identical to {@code scipy.ndimage.binary_fill_holes} with its default
  * structuring element: background voxels 6-connected to the volume border (scipy dilates from
- * a border value of 1) stay background, every other voxel becomes foreground. Implemented as
- * one flood fill with an explicit stack, so it costs O(voxels) time and a byte per voxel.
+ * a border value of 1) stay background, every other voxel becomes foreground. Implemented as a
+ * scanline flood fill from the border, O(voxels) time and a byte per voxel.
  */
 public final class HoleFilling {
     private HoleFilling() {
@@ -18,48 +18,20 @@ public final class HoleFilling {
         int nz = shape[0];
         int ny = shape[1];
         int nx = shape[2];
-        int plane = ny * nx;
         // outside[i]: background reached from the border
         boolean[] outside = new boolean[mask.length];
-        IntStack stack = new IntStack();
+        Flood f = new Flood(mask, outside, nz, ny, nx);
         for (int z = 0; z < nz; z++) {
             for (int y = 0; y < ny; y++) {
-                boolean borderRow = z == 0 || z == nz - 1 || y == 0 || y == ny - 1;
-                int row = z * plane + y * nx;
-                for (int x = 0; x < nx; x++) {
-                    if (borderRow || x == 0 || x == nx - 1) {
-                        int i = row + x;
-                        if (!mask[i] && !outside[i]) {
-                            outside[i] = true;
-                            stack.push(i);
-                        }
+                int row = (z * ny + y) * nx;
+                if (z == 0 || z == nz - 1 || y == 0 || y == ny - 1) {
+                    for (int x = 0; x < nx; x++) {
+                        f.from(row + x);
                     }
+                } else {
+                    f.from(row);
+                    f.from(row + nx - 1);
                 }
-            }
-        }
-        while (!stack.isEmpty()) {
-            int i = stack.pop();
-            int z = i / plane;
-            int r = i - z * plane;
-            int y = r / nx;
-            int x = r - y * nx;
-            if (x > 0) {
-                visit(mask, outside, stack, i - 1);
-            }
-            if (x < nx - 1) {
-                visit(mask, outside, stack, i + 1);
-            }
-            if (y > 0) {
-                visit(mask, outside, stack, i - nx);
-            }
-            if (y < ny - 1) {
-                visit(mask, outside, stack, i + nx);
-            }
-            if (z > 0) {
-                visit(mask, outside, stack, i - plane);
-            }
-            if (z < nz - 1) {
-                visit(mask, outside, stack, i + plane);
             }
         }
         for (int i = 0; i < outside.length; i++) {
@@ -68,10 +40,78 @@ public final class HoleFilling {
         return outside;
     }
 
-    private static void visit(boolean[] mask, boolean[] outside, IntStack stack, int j) {
-        if (!mask[j] && !outside[j]) {
-            outside[j] = true;
-            stack.push(j);
+    /**
+     * Scanline flood fill over background voxels with 6-connectivity: a popped seed grows into
+     * the whole background run of its x-row, and each of the four neighbouring rows (y +- 1,
+     * z +- 1) gets one seed per background run overlapping that span. Memory access stays
+     * sequential along rows and the stack holds runs, not voxels.
+     */
+    private static final class Flood {
+        private final boolean[] mask;
+        private final boolean[] outside;
+        private final int nz;
+        private final int ny;
+        private final int nx;
+        private final IntStack stack = new IntStack();
+
+        Flood(boolean[] mask, boolean[] outside, int nz, int ny, int nx) {
+            this.mask = mask;
+            this.outside = outside;
+            this.nz = nz;
+            this.ny = ny;
+            this.nx = nx;
+        }
+
+        void from(int seed) {
+            if (mask[seed] || outside[seed]) {
+                return;
+            }
+            stack.push(seed);
+            while (!stack.isEmpty()) {
+                int i = stack.pop();
+                if (outside[i]) {
+                    continue;
+                }
+                int rowIndex = i / nx;
+                int row = rowIndex * nx;
+                int x = i - row;
+                int lo = x;
+                while (lo > 0 && !mask[row + lo - 1] && !outside[row + lo - 1]) {
+                    lo--;
+                }
+                int hi = x;
+                while (hi < nx - 1 && !mask[row + hi + 1] && !outside[row + hi + 1]) {
+                    hi++;
+                }
+                for (int k = lo; k <= hi; k++) {
+                    outside[row + k] = true;
+                }
+                int z = rowIndex / ny;
+                int y = rowIndex - z * ny;
+                if (y > 0) {
+                    seedRuns(row - nx, lo, hi);
+                }
+                if (y < ny - 1) {
+                    seedRuns(row + nx, lo, hi);
+                }
+                if (z > 0) {
+                    seedRuns(row - ny * nx, lo, hi);
+                }
+                if (z < nz - 1) {
+                    seedRuns(row + ny * nx, lo, hi);
+                }
+            }
+        }
+
+        private void seedRuns(int row, int lo, int hi) {
+            boolean inRun = false;
+            for (int k = lo; k <= hi; k++) {
+                boolean open = !mask[row + k] && !outside[row + k];
+                if (open && !inRun) {
+                    stack.push(row + k);
+                }
+                inRun = open;
+            }
         }
     }
 

@@ -1,16 +1,21 @@
 package io.stunet.preprocess;
 
+import io.stunet.error.ErrorCode;
+import io.stunet.error.InvalidVolumeException;
+import io.stunet.geometry.Affine;
 import io.stunet.geometry.PreprocessingProperties;
+import io.stunet.geometry.Reorientation;
 import io.stunet.resample.AxisPermutation;
 import io.stunet.resample.LinearLabelResampler;
 import io.stunet.resample.SplineResampler;
+import io.stunet.volume.Volume;
 
 /**
- * nnU-Net v1's {@code preprocess_test_case} in the order of NUMERICS §2: crop to nonzero ->
- * transpose_forward -> NaN to 0 -> resample (cubic spline, or the separate-z path) ->
- * normalize. Reorientation, which comes first, happens where the volume is read (see
- * {@code VolumePreprocessor}); this class works on (z, y, x) float32 channels of the
- * reoriented grid and is pure computation.
+ * nnU-Net v1's {@code preprocess_test_case} in the order of NUMERICS §1-2: reorient to closest
+ * canonical RAS+ (when the parameters ask) -> crop to nonzero -> transpose_forward -> NaN to 0
+ * -> resample (cubic spline, or the separate-z path) -> normalize. {@link #run(Volume)} starts
+ * from a read NIfTI volume; {@link #resample} and {@link #normalize} are the pure steps on
+ * (z, y, x) float32 channels of the reoriented grid, usable (and tested) on their own.
  */
 public final class Preprocessor {
     private final PreprocessingParameters params;
@@ -33,21 +38,56 @@ public final class Preprocessor {
     public record Resampled(float[][] channels, short[] inside, PreprocessingProperties properties) {
     }
 
-    /** The whole sequence: {@link #resample} then {@link #normalize}. */
-    public PreprocessedCase run(float[][] channels, int[] shape, double[] spacing, SourceGeometry source,
-                                String orientationApplied) {
-        return normalize(resample(channels, shape, spacing, source, orientationApplied));
+    /**
+     * The whole sequence on a volume: frames of a 4-D file are the input channels (a 3-D file
+     * is one channel); the channel count must match the parameters.
+     */
+    public PreprocessedCase run(Volume volume) {
+        int channels = volume.nt();
+        if (channels != params.channels()) {
+            throw new InvalidVolumeException(ErrorCode.UNSUPPORTED_DIMENSIONS,
+                    "model expects " + params.channels() + " channel(s), volume has " + channels);
+        }
+        Reorientation r = params.reorient()
+                ? Reorientation.toClosestCanonical(volume.affine(), volume.nx(), volume.ny(), volume.nz())
+                : Reorientation.identity(volume.affine(), volume.nx(), volume.ny(), volume.nz());
+        float[][] data = new float[channels][];
+        for (int c = 0; c < channels; c++) {
+            float[] frame = volume.toFloat32(c);
+            data[c] = r.isIdentity() ? frame : r.apply(frame);
+        }
+        double[] pixdim = volume.spacing();
+        int[] axes = r.spec().axes();
+        double[] spacingXyz = new double[3];
+        for (int i = 0; i < 3; i++) {
+            spacingXyz[axes[i]] = pixdim[i];
+        }
+        int[] outXyz = r.outputShapeXyz();
+        int[] shape = {outXyz[2], outXyz[1], outXyz[0]};
+        double[] spacing = {spacingXyz[2], spacingXyz[1], spacingXyz[0]};
+        return normalize(resample(data, shape, spacing, r.spec(), pixdim, params.orientation()));
+    }
+
+    /** The pure sequence on reoriented channels: {@link #resample} then {@link #normalize}. */
+    public PreprocessedCase run(float[][] channels, int[] shape, double[] spacing) {
+        return normalize(resample(channels, shape, spacing, null, null, params.orientation()));
     }
 
     /**
      * Crop, transpose, NaN to 0 and resample. {@code channels} are (z, y, x) buffers of
-     * {@code shape} with (z, y, x) {@code spacing}, already in the orientation named by
-     * {@code orientationApplied}; they are not modified.
+     * {@code shape} with (z, y, x) {@code spacing}, already reoriented by {@code reorientation}
+     * (null when they do not come from a file); they are not modified.
      */
-    public Resampled resample(float[][] channels, int[] shape, double[] spacing, SourceGeometry source,
-                              String orientationApplied) {
+    public Resampled resample(float[][] channels, int[] shape, double[] spacing, Reorientation.Spec reorientation,
+                              double[] inputSpacingXyz, String orientation) {
         if (channels.length != params.channels()) {
             throw new IllegalArgumentException("model expects " + params.channels() + " channels, got " + channels.length);
+        }
+        for (double sp : spacing) {
+            if (!(sp > 0) || Double.isInfinite(sp)) {
+                throw new InvalidVolumeException(ErrorCode.INVALID_GEOMETRY,
+                        "voxel spacing must be positive and finite: " + java.util.Arrays.toString(spacing));
+            }
         }
         NonzeroCrop crop;
         if (params.cropToNonzero()) {
@@ -81,8 +121,8 @@ public final class Preprocessor {
             inside = resampleMask(mask, netShape, newShape, sep);
         }
         PreprocessingProperties props = new PreprocessingProperties(PreprocessingProperties.SCHEMA_VERSION,
-                source == null ? null : source.shapeXyz(), source == null ? null : source.spacingXyz(),
-                source == null ? null : source.affine(), orientationApplied, tf.clone(), shape.clone(), crop.bbox(),
+                reorientation, inputSpacingXyz == null ? null : inputSpacingXyz.clone(), orientation, tf.clone(),
+                shape.clone(), crop.bbox(),
                 cropped, spacing.clone(), target.clone(), newShape, sep.separate(), sep.axis(), channels.length);
         return new Resampled(out, inside, props);
     }
@@ -103,6 +143,32 @@ public final class Preprocessor {
             }
         }
         return new PreprocessedCase(packed, r.properties());
+    }
+
+    /**
+     * Voxel-to-world matrix of the network-space grid as a NIfTI of the flat (z, y, x) network
+     * array: the reoriented input affine, shifted to the crop box, with the transpose and the
+     * resampling ({@code src = (dst + 0.5) * in / out - 0.5}) folded in.
+     */
+    public static Affine networkAffine(PreprocessingProperties props) {
+        if (props.reorientation() == null) {
+            throw new IllegalArgumentException("properties without an input grid have no world geometry");
+        }
+        Affine oriented = Reorientation.fromSpec(props.reorientation()).outputAffine();
+        int[] tf = props.transposeForward();
+        int[] netCropped = AxisPermutation.permute(props.shapeAfterCrop(), tf);
+        int[] net = props.resampledShape();
+        double[][] t = new double[4][4];
+        t[3][3] = 1;
+        for (int v = 0; v < 3; v++) {
+            int netAxis = 2 - v;
+            int zyxAxis = tf[netAxis];
+            int xyzAxis = 2 - zyxAxis;
+            double scale = (double) netCropped[netAxis] / net[netAxis];
+            t[xyzAxis][v] = scale;
+            t[xyzAxis][3] = props.cropBbox()[zyxAxis][0] + 0.5 * scale - 0.5;
+        }
+        return oriented.multiply(Affine.fromRows(t));
     }
 
     static float[] resampleData(float[] data, int[] shape, int[] newShape, ResamplingRules.SeparateZ sep) {

@@ -1,16 +1,24 @@
-"""Writes checkpoints exactly as nnU-Net v1 / v2 trainers lay them out on disk, with small
-widths so tests stay fast, around the real STU-Net TotalSegmentator plans."""
+"""Checkpoints in the exact on-disk layouts of nnU-Net v1 / v2 trainers, with random
+weights and small widths, around the real STU-Net TotalSegmentator plans. Used by the
+pytest suite and, through the command line, by the Java tests that need an exported
+model with known weights:
 
+    python3 -m tools.stunet.testmodels --out DIR [--dims 4,8,8,16,16,16] [--depth 1] [--seed 0]
+"""
+
+import argparse
 import json
 import pickle
 import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from tools.stunet.arch import STUNet, StuNetConfig
-from tools.stunet.checkpoints import REPO_ROOT, read_labels
+from .arch import STUNet, StuNetConfig
+from .checkpoints import REPO_ROOT, load, read_labels
 
 PLANS_DIR = REPO_ROOT / "data" / "stunet"
 LABELS = PLANS_DIR / "label_orders.json"
@@ -88,17 +96,19 @@ def v2_plans_from_v1(v1_plans, ct_normalization=True):
 
 
 def write_v2(directory: Path, state_dict, configuration="3d_fullres", ct_normalization=True, net=None,
-             mirror_axes=(0, 1, 2)) -> Path:
+             mirror_axes=(0, 1, 2), flat=False) -> Path:
     """``fold_0/checkpoint_final.pth`` as nnUNetTrainer.save_checkpoint writes it, with
-    ``plans.json`` and ``dataset.json`` beside it."""
+    ``plans.json`` and ``dataset.json`` in the trainer folder above it (nnU-Net's layout)
+    or, with ``flat``, right beside it."""
     fold = directory / "fold_0"
     fold.mkdir(parents=True, exist_ok=True)
+    meta = fold if flat else directory
     plans = v2_plans_from_v1(load_real_plans()["plans"], ct_normalization)
     names = read_labels(LABELS)
     dataset = {"channel_names": {"0": "CT"}, "labels": {n: i for i, n in enumerate(names)},
                "numTraining": 1, "file_ending": ".nii.gz"}
-    (fold / "plans.json").write_text(json.dumps(plans, indent=2))
-    (fold / "dataset.json").write_text(json.dumps(dataset, indent=2))
+    (meta / "plans.json").write_text(json.dumps(plans, indent=2))
+    (meta / "dataset.json").write_text(json.dumps(dataset, indent=2))
     path = fold / "checkpoint_final.pth"
     torch.save({
         "network_weights": state_dict,
@@ -113,3 +123,26 @@ def write_v2(directory: Path, state_dict, configuration="3d_fullres", ct_normali
         "inference_allowed_mirroring_axes": mirror_axes,
     }, path)
     return path
+
+
+def main(argv=None) -> int:
+    from .export import export
+    ap = argparse.ArgumentParser(prog="python3 -m tools.stunet.testmodels", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, required=True, help="model directory to write")
+    ap.add_argument("--dims", default="4,8,8,16,16,16", help="widths of the six stages")
+    ap.add_argument("--depth", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--format", choices=["v1", "v2"], default="v1")
+    ap.add_argument("--checkpoint-dir", type=Path, help="keep the checkpoint here (default: a temporary folder)")
+    args = ap.parse_args(argv)
+    net = random_network(small_config(105, args.depth, [int(v) for v in args.dims.split(",")]), args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        where = args.checkpoint_dir or Path(tmp)
+        path = write_v1(where, net.state_dict(), net=net) if args.format == "v1" else write_v2(where, net.state_dict(), net=net)
+        card = export(load(path), args.out, name="test-%s-%s" % (args.format, args.dims.replace(",", "-")))
+    print(json.dumps({"out": str(args.out), "classes": len(card["classes"]), "patchSize": card["patchSize"]}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+package io.stunet.cli;
+
+import io.stunet.engine.EngineListener;
+import io.stunet.engine.EngineOptions;
+import io.stunet.engine.InferenceEngine;
+import io.stunet.error.ErrorCode;
+import io.stunet.error.StunetException;
+import io.stunet.export.ExportMode;
+import io.stunet.model.ModelCard;
+import io.stunet.nifti.NiftiReader;
+import io.stunet.predict.CaseFiles;
+import io.stunet.predict.CaseSegmenter;
+import io.stunet.volume.Volume;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code stunet predict}: the whole pipeline in one process, without Kafka. The model is
+ * loaded once (one instance per device) and every case goes read -> preprocess -> sliding
+ * window -> export -> statistics (-> preview). A failing case is reported and the others
+ * still run; the exit status is non-zero when any case failed.
+ */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Segment a NIfTI file or every NIfTI file of a directory (no Kafka).")
+public final class PredictCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "INPUT", description = "A .nii/.nii.gz file or a directory of them.")
+    Path input;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "Model directory (model.json + model.pt). Default: ${DEFAULT-VALUE}.",
+            defaultValue = "models/demo")
+    Path model;
+
+    @Option(names = "--out", paramLabel = "DIR", required = true, description = "Output directory.")
+    Path out;
+
+    @Option(names = "--tta", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Test-time mirroring over the model's mirror axes (default: on, as nnU-Net v1).")
+    boolean tta;
+
+    @Option(names = "--step", defaultValue = "0.5", description = "Sliding-window step as a fraction of the patch (default: ${DEFAULT-VALUE}).")
+    double step;
+
+    @Option(names = "--batch", defaultValue = "1", description = "Network inputs per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--devices", split = ",", defaultValue = "cpu",
+            description = "Devices, e.g. cpu or gpu0,gpu1; a device may be listed twice (default: ${DEFAULT-VALUE}).")
+    List<String> devices;
+
+    @Option(names = "--slabs", defaultValue = "1", description = "Split each case into N z-slabs (exact; spreads a case over devices).")
+    int slabs;
+
+    @Option(names = "--export", defaultValue = "nearest", description = "Export to the input grid: nearest (default) or linear.")
+    String export;
+
+    @Option(names = "--preview", description = "Also write NAME_preview.png (three mid-slices with the labels).")
+    boolean preview;
+
+    @Override
+    public Integer call() {
+        ModelCard card = ModelCard.load(model);
+        ExportMode mode;
+        try {
+            mode = ExportMode.parse(export);
+        } catch (IllegalArgumentException e) {
+            throw new StunetException(ErrorCode.INVALID_REQUEST, "--export must be nearest or linear: " + export);
+        }
+        List<Path> cases = CaseFiles.list(input);
+        if (cases.isEmpty()) {
+            throw new StunetException(ErrorCode.INVALID_REQUEST, "no .nii or .nii.gz files in " + input);
+        }
+        CaseSegmenter.createDirectories(out);
+        List<String> failures = new ArrayList<>();
+        long start = System.nanoTime();
+        EngineProgress progress = new EngineProgress();
+        EngineOptions options = new EngineOptions()
+                .devices(devices)
+                .batchSize(batch)
+                .tta(tta)
+                .mirrorAxes(card.mirrorAxesArray())
+                .step(step)
+                .classes(card.numClasses())
+                .patch(card.patchSizeArray())
+                .inputChannels(card.inputChannels())
+                .listener(progress);
+        try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), options)) {
+            CaseSegmenter segmenter = new CaseSegmenter(card, engine, mode, slabs, preview);
+            for (int i = 0; i < cases.size(); i++) {
+                Path file = cases.get(i);
+                String name = CaseFiles.caseName(file);
+                try (ProgressBar bar = new ProgressBar(System.err,
+                        String.format(Locale.ROOT, "[%d/%d] %s", i + 1, cases.size(), name), 0)) {
+                    progress.attach(bar);
+                    bar.detail("reading");
+                    Volume volume = NiftiReader.read(file);
+                    CaseSegmenter.Result r = segmenter.segment(name, volume, out, bar::detail);
+                    bar.detail(String.format(Locale.ROOT, "done: %d classes present", r.classesPresent()));
+                } catch (StunetException e) {
+                    failures.add(name + ": " + e.summary());
+                } finally {
+                    progress.detach();
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf(Locale.ROOT, "%d case(s) segmented, %d failed in %.1f s; outputs in %s%n",
+                cases.size() - failures.size(), failures.size(), seconds, out);
+        for (String f : failures) {
+            System.out.println("  failed " + f);
+        }
+        return failures.isEmpty() ? 0 : StunetCommand.EXIT_FAILURE;
+    }
+
+    /** Routes the engine's per-slab progress to the progress bar of the current case. */
+    private static final class EngineProgress implements EngineListener {
+        private final java.util.Map<Integer, int[]> slabs = new java.util.HashMap<>();
+        private ProgressBar bar;
+
+        synchronized void attach(ProgressBar bar) {
+            this.bar = bar;
+            slabs.clear();
+        }
+
+        synchronized void detach() {
+            bar = null;
+        }
+
+        @Override
+        public synchronized void onProgress(String caseId, int slabIndex, int done, int total) {
+            if (bar == null) {
+                return;
+            }
+            int[] previous = slabs.put(slabIndex, new int[] {done, total});
+            int prevDone = previous == null ? 0 : previous[0];
+            int prevTotal = previous == null ? 0 : previous[1];
+            if (total != prevTotal) {
+                bar.addTotal(total - prevTotal);
+            }
+            bar.step(done - prevDone, "inference");
+        }
+    }
+}
