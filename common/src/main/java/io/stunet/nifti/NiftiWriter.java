@@ -75,7 +75,9 @@ public final class NiftiWriter {
                 });
             }
         } catch (IOException e) {
-            throw new StunetException(ErrorCode.IO_FAILURE, "cannot write " + name + ": " + e, e);
+            // No path in the message: output names usually carry the case or patient name.
+            throw new StunetException(ErrorCode.IO_FAILURE, "cannot write the NIfTI output ("
+                    + e.getClass().getSimpleName() + ")", e);
         }
     }
 
