@@ -102,6 +102,25 @@ public final class StunetConfig {
     public static final ConfigKey HTTP_PORT = key("http.port", INT, "8080", 0,
             "Port of the service HTTP server; 0 picks a free port.");
 
+    public static final ConfigKey MODEL_DIR = key("model.dir", PATH, "", 0,
+            "Model directory (`model.json` + `model.pt`) the infer stage loads; required by infer and run.");
+    public static final ConfigKey INFER_DEVICES = key("infer.devices", STRING, "cpu", 0,
+            "Comma-separated inference devices (`cpu`, `gpu0`, `gpu1`, ...); one model instance each.");
+    public static final ConfigKey INGEST_AUTH_TOKENS = secret("ingest.auth.tokens",
+            "Comma-separated bearer tokens accepted by the ingest API (401 otherwise). Empty: no authentication.");
+    public static final ConfigKey INGEST_MAX_BODY_BYTES = key("ingest.max.body.bytes", INT, "1073741824", 1,
+            "Largest accepted upload in bytes (413 above).");
+    public static final ConfigKey INGEST_URI_ROOTS = key("ingest.uri.roots", STRING, "", 0,
+            "Comma-separated directories and `s3://bucket/prefix` roots that `{\"uri\": ...}` submissions may name. Empty: refused.");
+    public static final ConfigKey INGEST_INBOX_DIR = key("ingest.inbox.dir", PATH, "", 0,
+            "Directory watched for NIfTI files to submit (each taken once complete). Empty: no watcher.");
+    public static final ConfigKey INGEST_UPLOAD_DIR = key("ingest.upload.dir", PATH, "work/uploads", 0,
+            "Directory where uploads and remote inputs are spooled before they go to the store.");
+    public static final ConfigKey INGEST_INBOX_STABLE_MS = key("ingest.inbox.stable.ms", INT, "2000", 0,
+            "An inbox file without a `.done` marker is taken once its size and mtime stay unchanged this long.");
+    public static final ConfigKey OUTBOX_DIR = key("postprocess.outbox.dir", PATH, "", 0,
+            "Directory where postprocess also writes each finished mask and statistics. Empty: store only.");
+
     private final Map<String, String> values;
 
     private StunetConfig(Map<String, String> values) {
@@ -279,6 +298,23 @@ public final class StunetConfig {
 
     public Path getPath(ConfigKey key) {
         return Path.of(getString(key));
+    }
+
+    /** An optional path key: {@code null} when unset. */
+    public Path getOptionalPath(ConfigKey key) {
+        String v = getString(key);
+        return v.isEmpty() ? null : Path.of(v);
+    }
+
+    /** A comma-separated key as its trimmed, non-empty items. */
+    public List<String> getList(ConfigKey key) {
+        List<String> out = new ArrayList<>();
+        for (String item : getString(key).split(",")) {
+            if (!item.isBlank()) {
+                out.add(item.trim());
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** A millisecond key as a duration. */

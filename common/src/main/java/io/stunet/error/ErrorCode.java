@@ -37,6 +37,12 @@ public enum ErrorCode {
     BLOB_CORRUPT(false),
     /** Local file-system failure while reading inputs or writing outputs. */
     IO_FAILURE(true),
+    /** An API request without the configured bearer token, or with a different one. */
+    UNAUTHORIZED(false),
+    /** The case (or its result) does not exist, or does not exist yet. */
+    NOT_FOUND(false),
+    /** A request body larger than the configured limit. */
+    PAYLOAD_TOO_LARGE(false),
     /** An invariant of our own code was violated; always a bug. */
     INTERNAL(false);
 
