@@ -101,6 +101,24 @@ public final class StunetConfig {
             "Interface the service HTTP server (API, `/metrics`, `/health/*`) binds to.");
     public static final ConfigKey HTTP_PORT = key("http.port", INT, "8080", 0,
             "Port of the service HTTP server; 0 picks a free port.");
+    public static final ConfigKey MODEL_DIR = key("model.dir", PATH, "models/demo", 0,
+            "Model directory (`model.json` + `model.pt`) the preprocess, infer and postprocess stages use.");
+    public static final ConfigKey PIPELINE_SLABS = key("pipeline.slabs", INT, "1", 1,
+            "Z-slabs per case published by preprocess (one tile request each); exact, spreads a case over devices.");
+    public static final ConfigKey INFER_DEVICES = key("infer.devices", STRING, "cpu", 0,
+            "Comma-separated inference devices (`cpu`, `gpu0`, ...); an entry may repeat for several model instances.");
+    public static final ConfigKey INFER_BATCH = key("infer.batch", INT, "1", 1,
+            "Network inputs per forward pass.");
+    public static final ConfigKey INFER_TTA = key("infer.tta", BOOLEAN, "true", 0,
+            "Test-time mirroring of the infer service; cases submitted with another `tta` option are refused.");
+    public static final ConfigKey INFER_STEP = key("infer.step", STRING, "0.5", 0,
+            "Sliding-window step (fraction of the patch) of the infer service; cases with another `step` are refused.");
+    public static final ConfigKey INFER_INTAKE = key("infer.intake", INT, "4", 1,
+            "Slabs the inference engine holds at once; when full, the infer stage pauses its partitions.");
+    public static final ConfigKey STAGE_WORKER_THREADS = key("stage.worker.threads", INT, "2", 1,
+            "Worker threads per stage for blocking work (store I/O, preprocessing, export).");
+    public static final ConfigKey POSTPROCESS_OUTBOX = key("postprocess.outbox", STRING, "", 0,
+            "Directory where postprocess also writes `NAME_seg.nii.gz` and `NAME_stats.json`; empty: none.");
 
     private final Map<String, String> values;
 
