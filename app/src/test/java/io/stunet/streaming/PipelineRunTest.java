@@ -1,0 +1,99 @@
+package io.stunet.streaming;
+
+import io.stunet.engine.EngineOptions;
+import io.stunet.engine.InferenceEngine;
+import io.stunet.export.ExportMode;
+import io.stunet.model.ModelCard;
+import io.stunet.nifti.NiftiReader;
+import io.stunet.predict.CaseSegmenter;
+import io.stunet.records.CaseState;
+import io.stunet.testing.TestData;
+import io.stunet.volume.Volume;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code run} end to end: real embedded broker, real DJL engine, sample CTs, compared with {@code predict}. */
+class PipelineRunTest {
+    static final List<String> SAMPLES = List.of("example_ct_sm.nii.gz", "example_mr_sm.nii.gz", "anatomical.nii");
+
+    @TempDir
+    static Path tmp;
+    static Path model;
+
+    @BeforeAll
+    static void model() {
+        model = TinyModel.create(tmp.resolve("model"));
+    }
+
+    static PipelineRun.Options options(Path input, Path output, Path work, int slabs, boolean tta) {
+        return new PipelineRun.Options(input, output, model, work, List.of("cpu", "cpu"), slabs, tta, 0.5, 1,
+                "nearest", false, 2, null, Duration.ofMinutes(5));
+    }
+
+    /** What {@code predict} writes for the same files, model and options. */
+    static Path predict(Path input, Path out, boolean tta) {
+        ModelCard card = ModelCard.load(model);
+        EngineOptions eo = new EngineOptions().devices(List.of("cpu")).tta(tta).mirrorAxes(card.mirrorAxesArray())
+                .step(0.5).classes(card.numClasses()).patch(card.patchSizeArray()).inputChannels(card.inputChannels());
+        try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), eo)) {
+            CaseSegmenter seg = new CaseSegmenter(card, engine, ExportMode.NEAREST, 1, false);
+            for (Path f : io.stunet.predict.CaseFiles.list(input)) {
+                Volume v = NiftiReader.read(f);
+                seg.segment(io.stunet.predict.CaseFiles.caseName(f), v, out, s -> { });
+            }
+        }
+        return out;
+    }
+
+    static Path samples(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        for (String s : SAMPLES) {
+            Files.copy(TestData.nifti(s), dir.resolve(s));
+        }
+        return dir;
+    }
+
+    static void assertSameOutputs(Path expected, Path actual, String name) throws Exception {
+        Volume e = NiftiReader.read(expected.resolve(name + "_seg.nii.gz"));
+        Volume a = NiftiReader.read(actual.resolve(name + "_seg.nii.gz"));
+        assertArrayEquals(e.header().shape(), a.header().shape(), name);
+        assertEquals(e.header().dataType(), a.header().dataType(), name);
+        assertArrayEquals((byte[]) e.data(), (byte[]) a.data(), name + ": mask differs from predict");
+        assertEquals(Files.readString(expected.resolve(name + "_stats.json")),
+                Files.readString(actual.resolve(name + "_stats.json")), name + ": stats differ from predict");
+    }
+
+    @Test
+    void runMasksAreBitIdenticalToPredictAndARerunReusesResults() throws Exception {
+        Path input = samples(tmp.resolve("in"));
+        Path expected = predict(input, tmp.resolve("predict"), true);
+        Path work = tmp.resolve("work");
+        PipelineRun.Result r = PipelineRun.run(options(input, tmp.resolve("out"), work, 3, true), p -> { });
+        assertEquals(0, r.failed(), () -> r.cases().toString());
+        for (String s : SAMPLES) {
+            assertSameOutputs(expected, tmp.resolve("out"), io.stunet.predict.CaseFiles.caseName(Path.of(s)));
+        }
+        // Same work directory: the broker resumes, every case is found COMPLETED and copied again, none recomputed.
+        PipelineRun.Result again = PipelineRun.run(options(input, tmp.resolve("out2"), work, 3, true), p -> { });
+        assertEquals(0, again.failed());
+        assertTrue(again.events().stream().noneMatch(e -> e.state() == CaseState.PREPROCESSING && e.atMillis() > startOf(again)),
+                "a completed case was preprocessed again");
+        for (String s : SAMPLES) {
+            assertSameOutputs(expected, tmp.resolve("out2"), io.stunet.predict.CaseFiles.caseName(Path.of(s)));
+        }
+    }
+
+    private static long startOf(PipelineRun.Result r) {
+        return System.currentTimeMillis() - (long) (r.seconds() * 1000) - 1000;
+    }
+}
