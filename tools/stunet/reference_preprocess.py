@@ -12,6 +12,7 @@ Raw files are little-endian, C order (z, y, x) or (c, z, y, x). Subcommands:
   export      save_segmentation_nifti's resample/uncrop + undo transpose/reorientation -> raw uint16
   bench       times skimage.transform.resize(order=3) on a raw int16 volume (peak RSS too)
   fill-holes  scipy.ndimage.binary_fill_holes on a raw uint8 mask
+  batch       runs many of these command lines in one interpreter (saves the import time)
   make-volume writes a test NIfTI (random or a re-oriented copy of another file)
 """
 import argparse
@@ -331,6 +332,14 @@ def cmd_bench(a):
     print(json.dumps({'seconds': seconds, 'peakRssMiB': rss1 / 1024.0, 'rssBeforeMiB': rss0 / 1024.0}))
 
 
+def cmd_batch(a):
+    import shlex
+    with open(a.jobs) as f:
+        for line in f:
+            if line.strip():
+                main(shlex.split(line))
+
+
 def cmd_make_volume(a):
     if a.source:
         img = nib.load(a.source)
@@ -413,6 +422,9 @@ def main(argv=None):
     b.add_argument('--out-shape', required=True)
     b.add_argument('--output', help='write the float32 result here')
     b.set_defaults(fn=cmd_bench)
+    j = sub.add_parser('batch')
+    j.add_argument('--jobs', required=True, help='file with one command line of this script per line')
+    j.set_defaults(fn=cmd_batch)
     m = sub.add_parser('make-volume')
     m.add_argument('--source')
     m.add_argument('--shape-xyz')

@@ -195,7 +195,15 @@ def main(argv=None):
     elif a.cmd == 'predict':
         if a.threads > 0:
             torch.set_num_threads(a.threads)
-        net = torch.jit.load(a.model, map_location='cpu').eval()
+        scripted = torch.jit.load(a.model, map_location='cpu').eval()
+        forward_seconds = [0.0]
+
+        def net(t):
+            f0 = time.perf_counter()
+            out = scripted(t)
+            forward_seconds[0] += time.perf_counter() - f0
+            return out
+
         x = np.fromfile(a.input, dtype='<f4').reshape(a.shape)
         t0 = time.perf_counter()
         labels, probabilities, tiles = predict_3d_tiled(net, x, tuple(a.patch), a.step, a.tta,
@@ -205,7 +213,8 @@ def main(argv=None):
         if not a.no_margin:
             top2_margin(probabilities).astype('<f4').tofile(a.out + '.margin')
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        json.dump({'seconds': seconds, 'peakRssBytes': peak, 'tiles': tiles}, sys.stdout)
+        json.dump({'seconds': seconds, 'forwardSeconds': forward_seconds[0], 'peakRssBytes': peak, 'tiles': tiles},
+                  sys.stdout)
     elif a.cmd == 'logits':
         if a.threads > 0:
             torch.set_num_threads(a.threads)

@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
@@ -181,3 +182,17 @@ def test_cli_exports_and_reports_errors(tmp_path):
 def test_main_refuses_missing_arguments():
     with pytest.raises(SystemExit):
         main(["--out", "x"])
+
+
+def test_forward_cli_writes_the_torchscript_logits(tmp_path):
+    net = random_network(small_config(105))
+    export(checkpoints.load(write_v1(tmp_path / "c", net.state_dict())), tmp_path / "m")
+    run = subprocess.run([sys.executable, "-m", "tools.stunet.forward", "--model", str(tmp_path / "m"),
+                          "--shape", "1,1,16,32,64", "--seed", "3", "--save-input", str(tmp_path / "in.f32"),
+                          "--out", str(tmp_path / "out.f32")], cwd=REPO_ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    x = torch.from_numpy(np.fromfile(tmp_path / "in.f32", dtype="<f4").reshape(1, 1, 16, 32, 64))
+    y = np.fromfile(tmp_path / "out.f32", dtype="<f4").reshape(1, 105, 16, 32, 64)
+    with torch.no_grad():
+        assert np.abs(net(x).numpy() - y).max() <= 1e-5

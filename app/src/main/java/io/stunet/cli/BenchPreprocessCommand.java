@@ -2,8 +2,15 @@ package io.stunet.cli;
 
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
+import io.stunet.geometry.Affine;
+import io.stunet.nifti.NiftiHeader;
+import io.stunet.preprocess.NormalizationSpec;
+import io.stunet.preprocess.PreprocessingParameters;
+import io.stunet.preprocess.Preprocessor;
 import io.stunet.preprocess.ResamplingRules;
 import io.stunet.resample.SplineResampler;
+import io.stunet.volume.DataType;
+import io.stunet.volume.Volume;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -106,6 +113,16 @@ public final class BenchPreprocessCommand implements Callable<Integer> {
         double outMiB = result.length * 4.0 / (1 << 20);
         out.printf(Locale.ROOT, "java best: %.3f s; heap above the input during resize: %.0f MiB "
                 + "(output %.0f MiB; input float32 %.0f MiB)%n", best, peakExtra / 1048576.0, outMiB, inMiB);
+        Volume volume = Volume.wrap(NiftiHeader.forGrid(shapeXyz[0], shapeXyz[1], shapeXyz[2],
+                Affine.diagonal(spacingXyz[0], spacingXyz[1], spacingXyz[2], 0, 0, 0), DataType.INT16), ct);
+        Preprocessor full = new Preprocessor(PreprocessingParameters.of(new double[] {target, target, target},
+                NormalizationSpec.nonCt(false)));
+        input = null;
+        System.gc();
+        long f0 = System.nanoTime();
+        full.run(volume);
+        out.printf(Locale.ROOT, "java whole preprocessing (int16 -> float32, reorient, crop, resample, normalize): %.3f s%n",
+                (System.nanoTime() - f0) / 1e9);
         if (noPython) {
             return 0;
         }

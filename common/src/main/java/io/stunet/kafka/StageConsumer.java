@@ -30,6 +30,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -41,7 +42,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -80,12 +81,13 @@ public final class StageConsumer<T extends StunetRecord> {
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final Set<TopicPartition> paused = new HashSet<>();
     private long epochs;
+    private long lastCommitNanos;
     private KafkaConsumer<String, byte[]> consumer;
     private boolean stopping;
     private long stopDeadlineNanos;
 
     /* Shared with handlers and metrics. */
-    private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
+    private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger pausedCount = new AtomicInteger();
     private final AtomicLong lag = new AtomicLong();
@@ -141,7 +143,7 @@ public final class StageConsumer<T extends StunetRecord> {
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.getBootstrap());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, options.getGroupId());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        // Records fetched beyond what can be dispatched wait on the heap: keep that to the in-flight bound.
+        // Fetched records wait on the heap until dispatched: at most 2 x the in-flight bound.
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, options.getMaxInFlight());
         p.putAll(options.getConsumerProperties());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -163,7 +165,7 @@ public final class StageConsumer<T extends StunetRecord> {
      * and closes the consumer. Records still in flight after the grace period are released:
      * not committed, so the group redelivers them.
      */
-    public Future<Void> stop(java.time.Duration grace) {
+    public Future<Void> stop(Duration grace) {
         if (thread == null) {
             return Future.succeededFuture();
         }
@@ -207,18 +209,32 @@ public final class StageConsumer<T extends StunetRecord> {
                 if (!stopping) {
                     dispatch();
                 }
-                updatePause();
-                commitDone(ledgers.keySet());
+                boolean full = updatePause();
+                if (System.nanoTime() - lastCommitNanos >= options.getCommitInterval().toNanos()) {
+                    commitDone(ledgers.keySet(), false);
+                }
                 if (stopping && (inFlight.get() == 0 || System.nanoTime() >= stopDeadlineNanos)) {
                     break;
                 }
-                for (ConsumerRecord<String, byte[]> rec : consumer.poll(options.getPollTimeout())) {
-                    accept(rec);
+                if (!pending.isEmpty() || (full && !consumer.assignment().isEmpty())) {
+                    // Progress now depends on a handler finishing, not on the network: a
+                    // zero-timeout poll keeps the group membership, then wait for a completion.
+                    for (ConsumerRecord<String, byte[]> rec : consumer.poll(Duration.ZERO)) {
+                        accept(rec);
+                    }
+                    Completion c = completions.poll(options.getPollTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                    if (c != null) {
+                        apply(c);
+                    }
+                } else {
+                    for (ConsumerRecord<String, byte[]> rec : consumer.poll(options.getPollTimeout())) {
+                        accept(rec);
+                    }
                 }
                 updateLag();
             }
             drainCompletions();
-            commitDone(ledgers.keySet());
+            commitDone(ledgers.keySet(), true);
             if (inFlight.get() > 0) {
                 LOG.warn("event=stage_released stage={} in_flight={}", stage, inFlight.get());
             }
@@ -268,10 +284,12 @@ public final class StageConsumer<T extends StunetRecord> {
         }
     }
 
-    private void updatePause() {
+    /** Pauses or resumes the assigned partitions; returns whether the stage is full. */
+    private boolean updatePause() {
         Set<TopicPartition> assigned = consumer.assignment();
-        boolean full = stopping || !pending.isEmpty() || inFlight.get() >= options.getMaxInFlight()
-                || !options.getCapacity().getAsBoolean();
+        // Fetching stops once a full in-flight bound of records waits locally, so the next
+        // records are at hand when a handler finishes but the heap stays bounded.
+        boolean full = stopping || pending.size() >= options.getMaxInFlight() || !options.getCapacity().getAsBoolean();
         if (full) {
             Set<TopicPartition> toPause = new HashSet<>(assigned);
             toPause.removeAll(paused);
@@ -286,20 +304,31 @@ public final class StageConsumer<T extends StunetRecord> {
             paused.clear();
         }
         pausedCount.set(paused.size());
+        return full;
     }
 
     private void drainCompletions() {
         Completion c;
         while ((c = completions.poll()) != null) {
-            inFlight.decrementAndGet();
-            PartitionLedger ledger = ledgers.get(c.tp);
-            if (ledger != null && ledger.epoch == c.epoch && c.done) {
-                ledger.done(c.offset);
-            }
+            apply(c);
         }
     }
 
-    private void commitDone(Collection<TopicPartition> partitions) {
+    private void apply(Completion c) {
+        inFlight.decrementAndGet();
+        PartitionLedger ledger = ledgers.get(c.tp);
+        if (ledger != null && ledger.epoch == c.epoch && c.done) {
+            ledger.done(c.offset);
+        }
+    }
+
+    /**
+     * Commits each partition up to its first record that is not done. Periodic commits are
+     * asynchronous so a commit round trip never holds up dispatching; on revocation and stop
+     * they are synchronous, so the next owner starts exactly after the finished work.
+     */
+    private void commitDone(Collection<TopicPartition> partitions, boolean sync) {
+        lastCommitNanos = System.nanoTime();
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition tp : partitions) {
             PartitionLedger ledger = ledgers.get(tp);
@@ -313,13 +342,28 @@ public final class StageConsumer<T extends StunetRecord> {
         if (offsets.isEmpty()) {
             return;
         }
-        try {
-            consumer.commitSync(offsets);
-            offsets.forEach((tp, om) -> ledgers.get(tp).committed = om.offset());
-        } catch (KafkaException e) {
-            // The partition may have moved to another consumer; its records get redelivered there.
-            LOG.warn("event=commit_failed stage={} error={}", stage, e.toString());
+        Map<TopicPartition, PartitionLedger> committedLedgers = new HashMap<>();
+        offsets.forEach((tp, om) -> {
+            PartitionLedger ledger = ledgers.get(tp);
+            ledger.committed = om.offset();
+            committedLedgers.put(tp, ledger);
+        });
+        if (sync) {
+            try {
+                consumer.commitSync(offsets);
+            } catch (KafkaException e) {
+                // The partition may have moved to another consumer; its records get redelivered there.
+                LOG.warn("event=commit_failed stage={} error={}", stage, e.toString());
+            }
+            return;
         }
+        consumer.commitAsync(offsets, (done, error) -> {
+            if (error != null) {
+                LOG.warn("event=commit_failed stage={} error={}", stage, error.toString());
+                // Runs on the poll thread inside poll(): send these offsets again next time.
+                committedLedgers.forEach((tp, ledger) -> ledger.committed = -1);
+            }
+        });
     }
 
     private void updateLag() {
@@ -471,7 +515,7 @@ public final class StageConsumer<T extends StunetRecord> {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             drainCompletions();
-            commitDone(partitions);
+            commitDone(partitions, true);
             forget(partitions);
         }
 

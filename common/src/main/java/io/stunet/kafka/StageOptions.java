@@ -24,6 +24,7 @@ public final class StageOptions {
     private Duration retryBackoff = Duration.ofMillis(500);
     private Duration pollTimeout = Duration.ofMillis(50);
     private Duration shutdownGrace = Duration.ofSeconds(30);
+    private Duration commitInterval = Duration.ofMillis(100);
     private BooleanSupplier capacity = () -> true;
     private MeterRegistry registry;
     private final Map<String, Object> consumerProperties = new HashMap<>();
@@ -76,6 +77,15 @@ public final class StageOptions {
     /** How long one poll waits for records; also bounds how late a finished record is committed. */
     public StageOptions setPollTimeout(Duration pollTimeout) {
         this.pollTimeout = Objects.requireNonNull(pollTimeout);
+        return this;
+    }
+
+    /**
+     * How often finished offsets are committed (asynchronously). Longer means fewer commit
+     * round trips and more redelivered records after a crash; never a lost one.
+     */
+    public StageOptions setCommitInterval(Duration commitInterval) {
+        this.commitInterval = Objects.requireNonNull(commitInterval);
         return this;
     }
 
@@ -141,6 +151,10 @@ public final class StageOptions {
 
     public Duration getShutdownGrace() {
         return shutdownGrace;
+    }
+
+    public Duration getCommitInterval() {
+        return commitInterval;
     }
 
     public BooleanSupplier getCapacity() {

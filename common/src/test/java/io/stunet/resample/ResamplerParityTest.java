@@ -4,10 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.stunet.testing.Python;
 import io.stunet.testing.RawFiles;
+import io.stunet.testing.ReferenceBatch;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,104 +22,124 @@ import org.junit.jupiter.api.io.TempDir;
  * scipy map_coordinates).
  */
 class ResamplerParityTest {
-    private static final String REF = "tools.stunet.reference_preprocess";
-
     @TempDir
-    Path dir;
+    static Path dir;
+
+    private static final Map<String, float[]> DATA_IN = new HashMap<>();
+    private static final Map<String, short[]> LABELS_IN = new HashMap<>();
+    private static final Map<String, int[][]> SHAPES = new HashMap<>();
+
+    /** Every case's input is generated here and the reference runs them all in one process. */
+    @BeforeAll
+    static void runReference() {
+        ReferenceBatch batch = new ReferenceBatch(dir);
+        data(batch, "updown", smoothRandom(new int[] {17, 41, 37}, 1), new int[] {17, 41, 37}, new int[] {29, 28, 60}, null);
+        data(batch, "samez", smoothRandom(new int[] {9, 50, 33}, 2), new int[] {9, 50, 33}, new int[] {9, 37, 71}, null);
+        data(batch, "noise", noise(new int[] {12, 23, 19}, 3, 1000f), new int[] {12, 23, 19}, new int[] {7, 40, 19}, null);
+        float[] sep = smoothRandom(new int[] {11, 30, 26}, 4);
+        for (int axis = 0; axis < 3; axis++) {
+            data(batch, "sep" + axis, sep, new int[] {11, 30, 26}, new int[] {23, 47, 17}, axis);
+        }
+        labels(batch, "nearest", blobs(new int[] {13, 31, 27}, 5, 40), new int[] {13, 31, 27}, new int[] {30, 17, 54}, 0, null);
+        short[] lin = blobs(new int[] {13, 31, 27}, 6, 300);
+        int[][] linOut = {{30, 17, 54}, {26, 62, 27}, {5, 9, 11}};
+        for (int i = 0; i < linOut.length; i++) {
+            labels(batch, "linear" + i, lin, new int[] {13, 31, 27}, linOut[i], 1, null);
+        }
+        short[] sepLabels = blobs(new int[] {9, 33, 29}, 7, 12);
+        for (int axis = 0; axis < 3; axis++) {
+            labels(batch, "linsep" + axis, sepLabels, new int[] {9, 33, 29}, new int[] {27, 20, 58}, 1, axis);
+        }
+        batch.run();
+    }
 
     @Test
     void cubicResizeMatchesSkimageUpAndDown() {
-        int[] shape = {17, 41, 37};
-        int[] out = {29, 28, 60};
-        float[] data = smoothRandom(shape, 1);
-        assertClose(referenceResize(data, shape, out, null), SplineResampler.resize(data, shape, out), 0.01);
+        assertClose(refData("updown"), SplineResampler.resize(DATA_IN.get("updown"), in("updown"), out("updown")), 0.01);
     }
 
     @Test
     void cubicResizeWithUnchangedAxisMatchesSkimage() {
-        int[] shape = {9, 50, 33};
-        int[] out = {9, 37, 71};
-        float[] data = smoothRandom(shape, 2);
-        assertClose(referenceResize(data, shape, out, null), SplineResampler.resize(data, shape, out), 0.01);
+        assertClose(refData("samez"), SplineResampler.resize(DATA_IN.get("samez"), in("samez"), out("samez")), 0.01);
     }
 
     @Test
     void cubicResizeOfNoiseMatchesSkimage() {
-        int[] shape = {12, 23, 19};
-        int[] out = {7, 40, 19};
-        float[] data = noise(shape, 3, 1000f);
-        assertClose(referenceResize(data, shape, out, null), SplineResampler.resize(data, shape, out), 0.01);
+        assertClose(refData("noise"), SplineResampler.resize(DATA_IN.get("noise"), in("noise"), out("noise")), 0.01);
     }
 
     @Test
     void separateZResizeMatchesNnunetForEveryAxis() {
-        int[] shape = {11, 30, 26};
-        float[] data = smoothRandom(shape, 4);
         for (int axis = 0; axis < 3; axis++) {
-            int[] out = {23, 47, 17};
-            assertClose(referenceResize(data, shape, out, axis),
-                    SplineResampler.resizeSeparate(data, shape, out, axis), 0.01);
+            String k = "sep" + axis;
+            assertClose(refData(k), SplineResampler.resizeSeparate(DATA_IN.get(k), in(k), out(k), axis), 0.01);
         }
     }
 
     @Test
     void nearestLabelResampleEqualsResizeSegmentationOrder0() {
-        int[] shape = {13, 31, 27};
-        short[] labels = blobs(shape, 5, 40);
-        int[] out = {30, 17, 54};
-        assertArrayEquals(referenceResizeSeg(labels, shape, out, 0, null),
-                NearestResampler.resample(labels, shape, out));
+        assertArrayEquals(refLabels("nearest"),
+                NearestResampler.resample(LABELS_IN.get("nearest"), in("nearest"), out("nearest")));
     }
 
     @Test
     void linearLabelResampleEqualsResizeSegmentationOrder1() {
-        int[] shape = {13, 31, 27};
-        short[] labels = blobs(shape, 6, 300);
-        for (int[] out : new int[][] {{30, 17, 54}, {26, 62, 27}, {5, 9, 11}}) {
-            assertArrayEquals(referenceResizeSeg(labels, shape, out, 1, null),
-                    LinearLabelResampler.resample(labels, shape, out));
+        for (int i = 0; i < 3; i++) {
+            String k = "linear" + i;
+            assertArrayEquals(refLabels(k), LinearLabelResampler.resample(LABELS_IN.get(k), in(k), out(k)));
         }
     }
 
     @Test
     void separateZLinearLabelResampleEqualsNnunet() {
-        int[] shape = {9, 33, 29};
-        short[] labels = blobs(shape, 7, 12);
         for (int axis = 0; axis < 3; axis++) {
-            int[] out = {27, 20, 58};
-            assertArrayEquals(referenceResizeSeg(labels, shape, out, 1, axis),
-                    LinearLabelResampler.resampleSeparate(labels, shape, out, axis));
+            String k = "linsep" + axis;
+            assertArrayEquals(refLabels(k), LinearLabelResampler.resampleSeparate(LABELS_IN.get(k), in(k), out(k), axis));
         }
     }
 
-    private float[] referenceResize(float[] data, int[] shape, int[] out, Integer axis) {
-        Path in = dir.resolve("in.f32");
-        Path res = dir.resolve("out.f32");
-        RawFiles.writeFloats(in, data);
-        if (axis == null) {
-            Python.module(REF, "resize", "--input", in.toString(), "--shape", RawFiles.csv(shape),
-                    "--out-shape", RawFiles.csv(out), "--order", "3", "--output", res.toString());
-        } else {
-            Python.module(REF, "resize", "--input", in.toString(), "--shape", RawFiles.csv(shape),
-                    "--out-shape", RawFiles.csv(out), "--order", "3", "--separate-axis", axis.toString(),
-                    "--output", res.toString());
+    private static void data(ReferenceBatch batch, String key, float[] values, int[] shape, int[] out, Integer axis) {
+        DATA_IN.put(key, values);
+        SHAPES.put(key, new int[][] {shape, out});
+        Path in = dir.resolve(key + ".in.f32");
+        RawFiles.writeFloats(in, values);
+        List<String> args = new ArrayList<>(List.of("resize", "--input", in.toString(), "--shape", RawFiles.csv(shape),
+                "--out-shape", RawFiles.csv(out), "--order", "3", "--output", dir.resolve(key + ".out.f32").toString()));
+        if (axis != null) {
+            args.addAll(List.of("--separate-axis", axis.toString()));
         }
-        return RawFiles.readFloats(res);
+        batch.add(args.toArray(new String[0]));
     }
 
-    private short[] referenceResizeSeg(short[] labels, int[] shape, int[] out, int order, Integer axis) {
-        Path in = dir.resolve("in.u16");
-        Path res = dir.resolve("out.u16");
-        RawFiles.writeShorts(in, labels);
-        if (axis == null) {
-            Python.module(REF, "resize-seg", "--input", in.toString(), "--shape", RawFiles.csv(shape),
-                    "--out-shape", RawFiles.csv(out), "--order", Integer.toString(order), "--output", res.toString());
-        } else {
-            Python.module(REF, "resize-seg", "--input", in.toString(), "--shape", RawFiles.csv(shape),
-                    "--out-shape", RawFiles.csv(out), "--order", Integer.toString(order),
-                    "--separate-axis", axis.toString(), "--output", res.toString());
+    private static void labels(ReferenceBatch batch, String key, short[] values, int[] shape, int[] out, int order,
+                               Integer axis) {
+        LABELS_IN.put(key, values);
+        SHAPES.put(key, new int[][] {shape, out});
+        Path in = dir.resolve(key + ".in.u16");
+        RawFiles.writeShorts(in, values);
+        List<String> args = new ArrayList<>(List.of("resize-seg", "--input", in.toString(), "--shape",
+                RawFiles.csv(shape), "--out-shape", RawFiles.csv(out), "--order", Integer.toString(order),
+                "--output", dir.resolve(key + ".out.u16").toString()));
+        if (axis != null) {
+            args.addAll(List.of("--separate-axis", axis.toString()));
         }
-        return RawFiles.readShorts(res);
+        batch.add(args.toArray(new String[0]));
+    }
+
+    private static int[] in(String key) {
+        return SHAPES.get(key)[0];
+    }
+
+    private static int[] out(String key) {
+        return SHAPES.get(key)[1];
+    }
+
+    private static float[] refData(String key) {
+        return RawFiles.readFloats(dir.resolve(key + ".out.f32"));
+    }
+
+    private static short[] refLabels(String key) {
+        return RawFiles.readShorts(dir.resolve(key + ".out.u16"));
     }
 
     static void assertClose(float[] expected, float[] actual, double tol) {

@@ -7,6 +7,7 @@ import io.stunet.window.SlidingWindowPlan;
 import io.stunet.window.Tile;
 
 import java.util.ArrayDeque;
+import java.util.stream.IntStream;
 
 /**
  * Rolling float32 accumulator of Gaussian-weighted class probabilities for one output z-slab
@@ -21,7 +22,7 @@ import java.util.ArrayDeque;
  * <p>Per voxel and class the arithmetic is {@code acc += (scale * p) * g} for each network
  * output of a tile (mirrors in order), {@code weight += g} once per tile, and finally
  * {@code argmax_c(acc_c / weight)} with the first class winning ties, as numpy's argmax does.
- * Not thread-safe: one slab is fed by one device loop.
+ * Not thread-safe: one slab is fed by one device loop (which may split a chunk's rows over cores).
  */
 public final class SlabAccumulator implements ProbabilitySink {
     private final SlidingWindowPlan plan;
@@ -83,39 +84,83 @@ public final class SlabAccumulator implements ProbabilitySink {
      */
     @Override
     public void add(Tile tile, int dz0, int depth, float[] probs, float scale) {
+        int py = patch[1];
+        for (int dz = 0; dz < depth; dz++) {
+            int z = tile.z() + dz0 + dz - below[0];
+            for (int dy = 0; dy < py; dy++) {
+                int y = tile.y() + dy - below[1];
+                if (z >= z0 && z < z1 && y >= 0 && y < height && sums[(z - z0) * height + y] == null) {
+                    allocate((z - z0) * height + y);
+                }
+            }
+        }
+        // Rows are disjoint, so splitting them over cores leaves every voxel's arithmetic unchanged.
+        IntStream.range(0, depth * py).parallel().forEach(k -> addRow(tile, dz0, depth, k / py, k % py, probs, scale));
+    }
+
+    private void addRow(Tile tile, int dz0, int depth, int dz, int dy, float[] probs, float scale) {
+        int z = tile.z() + dz0 + dz - below[0];
+        int y = tile.y() + dy - below[1];
+        if (z < z0 || z >= z1 || y < 0 || y >= height) {
+            return;
+        }
         int py = patch[1], px = patch[2];
         int xo0 = tile.x() - below[2];
         int dxs = Math.max(0, -xo0);
         int dxe = Math.min(px, width - xo0);
         int plane = py * px;
         int chunk = depth * plane;
-        for (int dz = 0; dz < depth; dz++) {
-            int z = tile.z() + dz0 + dz - below[0];
-            if (z < z0 || z >= z1) {
-                continue;
+        float[] row = sums[(z - z0) * height + y];
+        int g0 = (dz0 + dz) * plane + dy * px;
+        int p0 = dz * plane + dy * px;
+        for (int c = 0; c < classes; c++) {
+            int pb = c * chunk + p0;
+            int rb = c * width + xo0;
+            for (int dx = dxs; dx < dxe; dx++) {
+                row[rb + dx] += (scale * probs[pb + dx]) * gaussian[g0 + dx];
             }
-            int gz = (dz0 + dz) * plane;
-            for (int dy = 0; dy < py; dy++) {
-                int y = tile.y() + dy - below[1];
-                if (y < 0 || y >= height) {
-                    continue;
+        }
+    }
+
+    /**
+     * Most accumulator rows a slab holds at once when fed chunk by chunk in plan order, computed
+     * from the plan alone (no arithmetic): the memory bound of a run, for any volume length.
+     */
+    public static int simulatePeakRows(SlidingWindowPlan plan, int z0, int z1, int chunkDepth) {
+        int[] shape = plan.shape();
+        int[] p = plan.patch();
+        int[] b = plan.padBelow();
+        int h = shape[1];
+        boolean[] live = new boolean[(z1 - z0) * h];
+        boolean[] done = new boolean[(z1 - z0) * h];
+        int liveRows = 0;
+        int peak = 0;
+        for (Tile t : plan.tilesOverlapping(z0, z1)) {
+            for (int dz0 = 0; dz0 < p[0]; dz0 += chunkDepth) {
+                for (int dz = dz0; dz < Math.min(p[0], dz0 + chunkDepth); dz++) {
+                    int z = t.z() + dz - b[0];
+                    for (int dy = 0; dy < p[1]; dy++) {
+                        int y = t.y() + dy - b[1];
+                        if (z >= z0 && z < z1 && y >= 0 && y < h && !live[(z - z0) * h + y] && !done[(z - z0) * h + y]) {
+                            live[(z - z0) * h + y] = true;
+                            peak = Math.max(peak, ++liveRows);
+                        }
+                    }
                 }
-                int r = (z - z0) * height + y;
-                float[] row = sums[r];
-                if (row == null) {
-                    row = allocate(r);
-                }
-                int g0 = gz + dy * px;
-                int p0 = dz * plane + dy * px;
-                for (int c = 0; c < classes; c++) {
-                    int pb = c * chunk + p0;
-                    int rb = c * width + xo0;
-                    for (int dx = dxs; dx < dxe; dx++) {
-                        row[rb + dx] += (scale * probs[pb + dx]) * gaussian[g0 + dx];
+            }
+            for (int dz = 0; dz < p[0]; dz++) {
+                int z = t.z() + dz - b[0];
+                for (int dy = 0; dy < p[1]; dy++) {
+                    int y = t.y() + dy - b[1];
+                    if (z >= z0 && z < z1 && y >= 0 && y < h && plan.lastTileTouching(z + b[0], y + b[1]) == t.index()) {
+                        live[(z - z0) * h + y] = false;
+                        done[(z - z0) * h + y] = true;
+                        liveRows--;
                     }
                 }
             }
         }
+        return peak;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.stunet.preview;
 
 import io.stunet.error.ErrorCode;
+import io.stunet.files.AtomicFiles;
 import io.stunet.error.InvalidVolumeException;
 import io.stunet.error.StunetException;
 import io.stunet.geometry.Reorientation;
@@ -16,11 +17,7 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -130,23 +127,13 @@ public final class PreviewRenderer {
 
     /** Writes the preview as PNG atomically (temporary file in the same directory, then rename). */
     public static void write(Preview preview, Path file) {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, ".preview-", ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
+            AtomicFiles.write(file, out -> {
                 if (!ImageIO.write(preview.image(), "png", out)) {
                     throw new StunetException(ErrorCode.INTERNAL, "no PNG writer available");
                 }
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            });
         } catch (IOException e) {
-            deleteQuietly(tmp);
             throw new StunetException(ErrorCode.IO_FAILURE, "cannot write preview image", e);
         }
     }
@@ -313,14 +300,4 @@ public final class PreviewRenderer {
         }
     }
 
-    private static void deleteQuietly(Path tmp) {
-        if (tmp == null) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(tmp);
-        } catch (IOException suppressed) {
-            // The original failure is what the caller needs; a stray temp file is harmless.
-        }
-    }
 }

@@ -8,14 +8,12 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stunet.error.ErrorCode;
+import io.stunet.files.AtomicFiles;
 import io.stunet.error.StunetException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * The {@code NAME_stats.json} document ({@value #SCHEMA} version {@value #SCHEMA_VERSION}):
@@ -81,20 +79,9 @@ public final class StatsJson {
      * renamed over the target, so readers never see a partial document.
      */
     public static void write(StatsReport report, Path file) {
-        byte[] bytes = toJson(report).getBytes(StandardCharsets.UTF_8);
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, ".stats-", ".tmp");
-            Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.write(file, toJson(report).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            deleteQuietly(tmp);
             throw new StunetException(ErrorCode.IO_FAILURE, "cannot write statistics file", e);
         }
     }
@@ -106,16 +93,5 @@ public final class StatsJson {
     static double roundIntensity(double mean) {
         double scale = Math.pow(10, INTENSITY_DECIMALS);
         return Math.rint(mean * scale) / scale;
-    }
-
-    private static void deleteQuietly(Path tmp) {
-        if (tmp == null) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(tmp);
-        } catch (IOException suppressed) {
-            // The original failure is what the caller needs; a stray temp file is harmless.
-        }
     }
 }

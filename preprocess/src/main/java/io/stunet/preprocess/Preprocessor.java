@@ -83,6 +83,12 @@ public final class Preprocessor {
         if (channels.length != params.channels()) {
             throw new IllegalArgumentException("model expects " + params.channels() + " channels, got " + channels.length);
         }
+        for (double sp : spacing) {
+            if (!(sp > 0) || Double.isInfinite(sp)) {
+                throw new InvalidVolumeException(ErrorCode.INVALID_GEOMETRY,
+                        "voxel spacing must be positive and finite: " + java.util.Arrays.toString(spacing));
+            }
+        }
         NonzeroCrop crop;
         if (params.cropToNonzero()) {
             crop = NonzeroCrop.of(channels, shape);

@@ -1,7 +1,6 @@
 package io.stunet.preprocess;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.stunet.testing.Python;
@@ -42,21 +41,6 @@ class HoleFillingTest {
             holes += filled[i] && !mask[i] ? 1 : 0;
         }
         assertTrue(holes > 0, "the test mask must contain enclosed holes");
-    }
-
-    @Test
-    void allZeroVolumeKeepsTheWholeVolume() {
-        int[] shape = {4, 5, 6};
-        NonzeroCrop crop = NonzeroCrop.of(new float[][] {new float[120]}, shape);
-        for (int a = 0; a < 3; a++) {
-            assertArrayEquals(new int[] {0, shape[a]}, crop.bbox()[a]);
-        }
-        Preprocessor p = new Preprocessor(PreprocessingParameters.of(new double[] {1, 1, 1}, NormalizationSpec.nonCt(true)));
-        PreprocessedCase c = p.run(new float[][] {new float[120]}, shape, new double[] {2, 2, 2});
-        assertArrayEquals(new int[] {8, 10, 12}, c.shape());
-        for (float v : c.data()) {
-            assertEquals(0f, v);
-        }
     }
 
     /** Random hollow boxes, some opened to the border or to each other. */

@@ -8,14 +8,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stunet.geometry.PreprocessingProperties;
 import io.stunet.nifti.NiftiReader;
-import io.stunet.testing.Python;
 import io.stunet.testing.RawFiles;
+import io.stunet.testing.ReferenceBatch;
 import io.stunet.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,70 +35,96 @@ class PreprocessorParityTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
-    Path dir;
+    static Path dir;
+
+    private static final Map<String, Case> CASES = new LinkedHashMap<>();
+
+    record Case(Path file, double[] target, NormalizationSpec norm) {
+    }
+
+    /** Builds the generated inputs and runs every reference case in one Python process. */
+    @BeforeAll
+    static void runReference() {
+        Path random = dir.resolve("random.nii.gz");
+        Path small = dir.resolve("small.nii.gz");
+        Path pil = dir.resolve("pil.nii.gz");
+        ReferenceBatch batch = new ReferenceBatch(dir);
+        batch.add("make-volume", "--shape-xyz", "37,23,29", "--spacing-xyz", "0.9,1.7,2.3", "--seed", "11",
+                "--output", random.toString());
+        batch.add("make-volume", "--shape-xyz", "9,7,5", "--spacing-xyz", "2,2,3", "--seed", "12",
+                "--output", small.toString());
+        batch.add("make-volume", "--source", TestData.nifti("example_ct_sm.nii.gz").toString(), "--ornt", "PIL",
+                "--output", pil.toString());
+        CASES.put("ct", new Case(TestData.nifti("example_ct_sm.nii.gz"), new double[] {1.5, 1.5, 1.5},
+                NormalizationSpec.nonCt(false)));
+        CASES.put("ctnorm", new Case(TestData.nifti("example_ct_sm.nii.gz"), new double[] {2.0, 1.5, 1.2},
+                NormalizationSpec.ct(80.5, 120.25, -900, 1200, false)));
+        CASES.put("mr", new Case(TestData.nifti("example_mr_sm.nii.gz"), new double[] {1.5, 1.5, 1.5},
+                NormalizationSpec.nonCt(true)));
+        CASES.put("amos", new Case(TestData.nifti("amos_0001_label.nii.gz"), new double[] {1.5, 1.5, 1.5},
+                NormalizationSpec.nonCt(false)));
+        CASES.put("random", new Case(random, new double[] {1.3, 1.1, 1.0}, NormalizationSpec.nonCt(false)));
+        CASES.put("small", new Case(small, new double[] {1.5, 1.5, 1.5}, NormalizationSpec.nonCt(true)));
+        CASES.put("pil", new Case(pil, new double[] {1.5, 1.5, 1.5}, NormalizationSpec.nonCt(false)));
+        for (Map.Entry<String, Case> e : CASES.entrySet()) {
+            Case c = e.getValue();
+            List<String> args = new ArrayList<>(List.of("preprocess", c.file().toString(), "--spacing",
+                    RawFiles.csv(c.target()), "--norm", c.norm().scheme(), "--out-dir", dir.resolve(e.getKey()).toString(),
+                    "--dump-input"));
+            if (c.norm().isCt()) {
+                args.addAll(List.of("--ct-mean", Double.toString(c.norm().mean()), "--ct-sd",
+                        Double.toString(c.norm().sd()), "--ct-lower", Double.toString(c.norm().lowerBound()),
+                        "--ct-upper", Double.toString(c.norm().upperBound())));
+            }
+            if (c.norm().useMaskForNorm()) {
+                args.add("--mask-for-norm");
+            }
+            batch.add(args.toArray(new String[0]));
+        }
+        batch.run();
+    }
 
     @Test
     void ctExampleFrom3mmTo1p5mmMatchesReference() throws IOException {
-        compare(TestData.nifti("example_ct_sm.nii.gz"), new double[] {1.5, 1.5, 1.5}, NormalizationSpec.nonCt(false));
+        compare("ct");
     }
 
     @Test
     void ctNormalizationMatchesReference() throws IOException {
-        compare(TestData.nifti("example_ct_sm.nii.gz"), new double[] {2.0, 1.5, 1.2},
-                NormalizationSpec.ct(80.5, 120.25, -900, 1200, false));
+        compare("ctnorm");
     }
 
     @Test
     void mrExampleWithMaskedNormalizationMatchesReference() throws IOException {
-        compare(TestData.nifti("example_mr_sm.nii.gz"), new double[] {1.5, 1.5, 1.5}, NormalizationSpec.nonCt(true));
+        compare("mr");
     }
 
     @Test
     void anisotropicAmosLabelTakesSeparateZPathLikeReference() throws IOException {
-        Result r = compare(TestData.nifti("amos_0001_label.nii.gz"), new double[] {1.5, 1.5, 1.5},
-                NormalizationSpec.nonCt(false));
-        assertTrue(r.props.separateZ(), "AMOS at 0.57x0.57x5 mm must resample with separate z");
+        assertTrue(compare("amos").separateZ(), "AMOS at 0.57x0.57x5 mm must resample with separate z");
     }
 
     @Test
     void randomNonCubicVolumeMatchesReference() throws IOException {
-        Path file = dir.resolve("random.nii.gz");
-        Python.module(REF, "make-volume", "--shape-xyz", "37,23,29", "--spacing-xyz", "0.9,1.7,2.3",
-                "--seed", "11", "--output", file.toString());
-        compare(file, new double[] {1.3, 1.1, 1.0}, NormalizationSpec.nonCt(false));
+        compare("random");
     }
 
     @Test
     void volumeSmallerThanAPatchMatchesReference() throws IOException {
-        Path file = dir.resolve("small.nii.gz");
-        Python.module(REF, "make-volume", "--shape-xyz", "9,7,5", "--spacing-xyz", "2,2,3",
-                "--seed", "12", "--output", file.toString());
-        compare(file, new double[] {1.5, 1.5, 1.5}, NormalizationSpec.nonCt(true));
+        compare("small");
     }
 
     @Test
     void nonRasInputMatchesReference() throws IOException {
-        Path file = dir.resolve("pil.nii.gz");
-        Python.module(REF, "make-volume", "--source", TestData.nifti("example_ct_sm.nii.gz").toString(),
-                "--ornt", "PIL", "--output", file.toString());
-        compare(file, new double[] {1.5, 1.5, 1.5}, NormalizationSpec.nonCt(false));
+        compare("pil");
     }
 
-    record Result(PreprocessingProperties props) {
-    }
-
-    Result compare(Path file, double[] target, NormalizationSpec norm) throws IOException {
-        Path out = dir.resolve("ref-" + file.getFileName());
-        List<String> args = new ArrayList<>(List.of("preprocess", file.toString(), "--spacing", RawFiles.csv(target),
-                "--norm", norm.scheme(), "--out-dir", out.toString(), "--dump-input"));
-        if (norm.isCt()) {
-            args.addAll(List.of("--ct-mean", Double.toString(norm.mean()), "--ct-sd", Double.toString(norm.sd()),
-                    "--ct-lower", Double.toString(norm.lowerBound()), "--ct-upper", Double.toString(norm.upperBound())));
-        }
-        if (norm.useMaskForNorm()) {
-            args.add("--mask-for-norm");
-        }
-        Python.module(REF, args.toArray(new String[0]));
+    PreprocessingProperties compare(String key) throws IOException {
+        Case k = CASES.get(key);
+        Path file = k.file();
+        double[] target = k.target();
+        NormalizationSpec norm = k.norm();
+        Path out = dir.resolve(key);
         JsonNode ref = JSON.readTree(out.resolve("props.json").toFile());
         int[] shape = ints(ref.get("shapeBeforeCrop"));
         double[] spacing = doubles(ref.get("spacing"));
@@ -123,7 +152,7 @@ class PreprocessorParityTest {
         assertEquals(Arrays.deepToString(props.cropBbox()), Arrays.deepToString(fp.cropBbox()), "file path: bbox");
         assertArrayEquals(props.resampledShape(), fp.resampledShape(), "file path: resampled shape");
         assertMaxDiff(refData, fromFile.data(), 1e-3, "file path: normalized");
-        return new Result(props);
+        return props;
     }
 
     static void assertMaxDiff(float[] expected, float[] actual, double tol, String what) {

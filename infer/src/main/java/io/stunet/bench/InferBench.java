@@ -1,0 +1,331 @@
+package io.stunet.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.stunet.engine.DeviceModel;
+import io.stunet.engine.EngineListener;
+import io.stunet.engine.EngineOptions;
+import io.stunet.engine.InferenceEngine;
+import io.stunet.engine.MirrorSet;
+import io.stunet.tiling.LabelMap;
+import io.stunet.window.PatchExtractor;
+import io.stunet.window.SlidingWindowPlan;
+import io.stunet.window.Tile;
+import io.stunet.window.VolumeSource;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code bench infer}: measures the engine against the bare network and against the Python
+ * reference of the official aggregation, each scenario in a fresh child process so that peak
+ * RSS (VmHWM) belongs to that scenario alone. Subcommands:
+ * <ul>
+ *   <li>{@code all [--work DIR] [--quick]}: every scenario below, printed as Markdown;</li>
+ *   <li>{@code case ...}: one engine run in this process, one JSON line (used by {@code all});</li>
+ *   <li>{@code net --out FILE --classes N --width W}: the random test net (via tools/stunet/testnet.py);</li>
+ *   <li>{@code volume --out FILE --shape Z,Y,X}: the generated test volume as raw float32.</li>
+ * </ul>
+ * Needs {@code /usr/bin/python3} with torch (or {@code -Dstunet.python}) and runs from the
+ * repository root (or {@code -Dstunet.root}).
+ */
+public final class InferBench {
+    private InferBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(List.of(args), System.out));
+    }
+
+    /** Entry point for the CLI's {@code bench infer}; returns the exit status. */
+    public static int run(List<String> args, PrintStream out) throws Exception {
+        if (args.isEmpty()) {
+            out.println("usage: bench infer all [--work DIR] [--quick] | case ... | net ...");
+            return 2;
+        }
+        Map<String, String> o = options(args.subList(1, args.size()));
+        switch (args.get(0)) {
+            case "case" -> out.println(runCase(o));
+            case "net" -> makeNet(Path.of(o.get("out")), Integer.parseInt(o.get("classes")), Integer.parseInt(o.getOrDefault("width", "8")));
+            case "all" -> all(o, out);
+            case "volume" -> writeVolume(Path.of(o.get("out")), ints(o.get("shape")));
+            default -> {
+                out.println("unknown bench: " + args.get(0));
+                return 2;
+            }
+        }
+        return 0;
+    }
+
+    private static Map<String, String> options(List<String> args) {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (int i = 0; i < args.size(); i++) {
+            String k = args.get(i);
+            if (!k.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument " + k);
+            }
+            if (i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
+                o.put(k.substring(2), args.get(++i));
+            } else {
+                o.put(k.substring(2), "true");
+            }
+        }
+        return o;
+    }
+
+    private static Path root() {
+        return Path.of(System.getProperty("stunet.root", ".")).toAbsolutePath().normalize();
+    }
+
+    private static String python() {
+        return System.getProperty("stunet.python", "/usr/bin/python3");
+    }
+
+    static void makeNet(Path out, int classes, int width) throws IOException, InterruptedException {
+        if (Files.exists(out)) {
+            return;
+        }
+        exec(List.of(python(), "-m", "tools.stunet.testnet", "--out", out.toString(), "--classes",
+                String.valueOf(classes), "--width", String.valueOf(width)));
+    }
+
+    /** Deterministic smooth pseudo-random volume written as raw float32 (c = 1), in z-chunks. */
+    static void writeVolume(Path file, int[] shape) throws IOException {
+        if (Files.exists(file) && Files.size(file) == 4L * shape[0] * shape[1] * shape[2]) {
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.allocateDirect(4 * shape[1] * shape[2]).order(ByteOrder.LITTLE_ENDIAN);
+            for (int z = 0; z < shape[0]; z++) {
+                b.clear();
+                for (int y = 0; y < shape[1]; y++) {
+                    for (int x = 0; x < shape[2]; x++) {
+                        float v = (float) (Math.sin(0.11 * z + 0.07 * y) + Math.cos(0.05 * x - 0.13 * z)
+                                + 0.25 * Math.sin(1.7 * x * y + z));
+                        b.putFloat(v);
+                    }
+                }
+                b.flip();
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+            }
+        }
+    }
+
+    /** One engine run (and optionally the bare forward passes of the same inputs) in this process. */
+    static String runCase(Map<String, String> o) throws Exception {
+        Path model = Path.of(o.get("model"));
+        int[] shape = ints(o.get("shape"));
+        int[] patch = ints(o.getOrDefault("patch", "128,128,128"));
+        int classes = Integer.parseInt(o.get("classes"));
+        boolean tta = Boolean.parseBoolean(o.getOrDefault("tta", "false"));
+        int batch = Integer.parseInt(o.getOrDefault("batch", "1"));
+        int slabs = Integer.parseInt(o.getOrDefault("slabs", "1"));
+        List<String> devices = List.of(o.getOrDefault("devices", "cpu").split(","));
+        boolean bare = Boolean.parseBoolean(o.getOrDefault("bare", "false"));
+        Path volumeFile = Path.of(o.get("volume"));
+        AtomicLong forward = new AtomicLong();
+        AtomicLong aggregate = new AtomicLong();
+        AtomicLong inputs = new AtomicLong();
+        EngineListener listener = new EngineListener() {
+            @Override
+            public void onBatch(String device, int filled, int capacity, long forwardNanos, long aggregateNanos) {
+                forward.addAndGet(forwardNanos);
+                aggregate.addAndGet(aggregateNanos);
+                inputs.addAndGet(filled);
+            }
+        };
+        EngineOptions options = new EngineOptions().classes(classes).patch(patch).tta(tta).batchSize(batch)
+                .devices(devices).listener(listener).intakeCapacity(Math.max(4, slabs));
+        Map<String, Object> r = new LinkedHashMap<>();
+        try (VolumeSource.FileVolumeSource source = VolumeSource.ofFile(volumeFile, 1, shape);
+             InferenceEngine engine = InferenceEngine.open(model, options)) {
+            warmUp(model, patch);
+            long t0 = System.nanoTime();
+            LabelMap labels = engine.predictCase("bench", source, slabs);
+            long total = System.nanoTime() - t0;
+            r.put("seconds", total / 1e9);
+            r.put("inputs", inputs.get());
+            r.put("forwardSeconds", forward.get() / 1e9);
+            r.put("aggregateSeconds", aggregate.get() / 1e9);
+            r.put("peakRssBytes", peakRss());
+            r.put("labelChecksum", Arrays.hashCode(labels.bytes() != null ? labels.bytes() : new byte[0]));
+            if (bare) {
+                r.put("bareForwardSeconds", bareForwards(model, source, shape, patch, tta) / 1e9);
+            }
+        }
+        StringBuilder s = new StringBuilder("{");
+        r.forEach((k, v) -> s.append(s.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v));
+        return s.append('}').toString();
+    }
+
+    /** TorchScript's profiling executor optimizes after the first calls; keep that out of every timing. */
+    private static void warmUp(Path model, int[] patch) {
+        try (DeviceModel m = DeviceModel.load(model, "cpu"); NDManager manager = m.newManager()) {
+            float[] in = new float[patch[0] * patch[1] * patch[2]];
+            for (int i = 0; i < 2; i++) {
+                m.forward(manager, in, 0, 1, 1, patch).close();
+            }
+        }
+    }
+
+    /** Sum of the network calls alone for every input the engine ran (same extraction, no aggregation). */
+    private static long bareForwards(Path model, VolumeSource source, int[] shape, int[] patch, boolean tta) {
+        SlidingWindowPlan plan = SlidingWindowPlan.of(shape, patch, 0.5);
+        MirrorSet mirrors = MirrorSet.of(tta, new int[] {0, 1, 2});
+        float[] buf = new float[patch[0] * patch[1] * patch[2]];
+        long sum = 0;
+        try (DeviceModel m = DeviceModel.load(model, "cpu")) {
+            for (Tile t : plan.tiles()) {
+                for (MirrorSet.Flip f : mirrors.flips()) {
+                    PatchExtractor.extract(source, plan, t, f.z(), f.y(), f.x(), buf, 0);
+                    try (NDManager manager = m.newManager()) {
+                        long t0 = System.nanoTime();
+                        NDArray logits = m.forward(manager, buf, 0, 1, 1, patch);
+                        sum += System.nanoTime() - t0;
+                        logits.close();
+                    }
+                }
+            }
+        }
+        return sum;
+    }
+
+    static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024L;
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static int[] ints(String csv) {
+        return Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    private static String exec(List<String> cmd) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root().toFile());
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("command failed: " + cmd);
+        }
+        return out.trim();
+    }
+
+    /** A child JVM running {@code case} with the same classpath, so its VmHWM is the scenario's own. */
+    private static Map<String, Double> child(List<String> caseArgs, String heap) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add("-Xmx" + heap);
+        cmd.add("-Dai.djl.offline=true");
+        cmd.add("-Dstunet.root=" + root());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(InferBench.class.getName());
+        cmd.add("case");
+        cmd.addAll(caseArgs);
+        return parse(exec(cmd));
+    }
+
+    private static Map<String, Double> parse(String json) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        String body = json.substring(json.lastIndexOf('{') + 1, json.lastIndexOf('}'));
+        for (String kv : body.split(",")) {
+            String[] p = kv.split(":");
+            m.put(p[0].trim().replace("\"", ""), Double.parseDouble(p[1].trim()));
+        }
+        return m;
+    }
+
+    private static void all(Map<String, String> o, PrintStream out) throws Exception {
+        Path work = Path.of(o.getOrDefault("work", System.getProperty("java.io.tmpdir") + "/stunet-bench"));
+        Files.createDirectories(work);
+        boolean quick = o.containsKey("quick");
+        int classes = Integer.parseInt(o.getOrDefault("classes", "105"));
+        Path net = work.resolve("random" + classes + ".pt");
+        makeNet(net, classes, 8);
+        String heap = o.getOrDefault("heap", "3g");
+        out.printf(Locale.ROOT, "# bench infer (%d classes, random TinySegNet width 8, 128^3 patches, %d cores)%n%n",
+                classes, Runtime.getRuntime().availableProcessors());
+
+        int[] caseShape = {224, 202, 244};
+        Path caseVolume = work.resolve("case-224x202x244.f32");
+        writeVolume(caseVolume, caseShape);
+        String shape = "224,202,244";
+        out.println("## Overhead and reference (224x202x244, 27 tiles, no TTA, B=1)");
+        Map<String, Double> eng = child(List.of("--model", net.toString(), "--shape", shape, "--classes",
+                String.valueOf(classes), "--volume", caseVolume.toString(), "--bare", "true"), heap);
+        out.printf(Locale.ROOT, "- engine: %.1f s total (forward %.1f s, aggregation %.1f s), peak RSS %.2f GiB%n",
+                eng.get("seconds"), eng.get("forwardSeconds"), eng.get("aggregateSeconds"), eng.get("peakRssBytes") / (1 << 30));
+        out.printf(Locale.ROOT, "- bare forward passes of the same 27 inputs: %.1f s -> overhead %.1f%%%n",
+                eng.get("bareForwardSeconds"), 100 * (eng.get("seconds") / eng.get("bareForwardSeconds") - 1));
+        if (!quick) {
+            String ref = exec(List.of(python(), root().resolve("tools/stunet/reference_window.py").toString(), "predict",
+                    "--model", net.toString(), "--input", caseVolume.toString(), "--shape", "1", "224", "202", "244",
+                    "--patch", "128", "128", "128", "--classes", String.valueOf(classes), "--threads",
+                    String.valueOf(Runtime.getRuntime().availableProcessors()), "--no-margin",
+                    "--out", work.resolve("ref").toString()));
+            Map<String, Double> rm = parse(ref);
+            out.printf(Locale.ROOT, "- Python reference (official aggregation, torch %s): %.1f s (network %.1f s), peak RSS %.2f GiB%n",
+                    "Debian", rm.get("seconds"), rm.getOrDefault("forwardSeconds", Double.NaN), rm.get("peakRssBytes") / (1 << 30));
+            out.printf(Locale.ROOT, "- speed-up %.2fx, memory %.2fx less%n", rm.get("seconds") / eng.get("seconds"),
+                    rm.get("peakRssBytes") / eng.get("peakRssBytes"));
+        }
+
+        out.println();
+        out.println("## Throughput (patches/s) vs batch size and CPU devices (224x202x244, no TTA)");
+        for (String devices : List.of("cpu", "cpu,cpu")) {
+            for (String batch : List.of("1", "2", "4")) {
+                Map<String, Double> t = child(List.of("--model", net.toString(), "--shape", shape, "--classes",
+                        String.valueOf(classes), "--volume", caseVolume.toString(), "--batch", batch, "--devices", devices,
+                        "--slabs", devices.contains(",") ? "2" : "1"), heap);
+                out.printf(Locale.ROOT, "- devices=%s batch=%s: %.2f patches/s (%.0f inputs in %.1f s, peak RSS %.2f GiB)%n",
+                        devices, batch, t.get("inputs") / t.get("seconds"), t.get("inputs"), t.get("seconds"),
+                        t.get("peakRssBytes") / (1 << 30));
+                if (quick) {
+                    break;
+                }
+            }
+        }
+
+        out.println();
+        String slicesOpt = o.getOrDefault("slices", quick ? "300" : "300,600,1000");
+        int side = Integer.parseInt(o.getOrDefault("side", "512"));
+        out.printf(Locale.ROOT, "## Peak RSS vs volume length (%dx%d, no TTA, file-backed input)%n", side, side);
+        for (String s : slicesOpt.split(",")) {
+            int z = Integer.parseInt(s);
+            int[] vs = {z, side, side};
+            Path vf = work.resolve("long-" + z + "x" + side + ".f32");
+            writeVolume(vf, vs);
+            Map<String, Double> m = child(List.of("--model", net.toString(), "--shape", z + "," + side + "," + side,
+                    "--classes", String.valueOf(classes), "--volume", vf.toString()), o.getOrDefault("longHeap", heap));
+            double nnunet = 2.0 * classes * z * (double) side * side * 4;
+            out.printf(Locale.ROOT, "- %d slices: peak RSS %.2f GiB in %.0f s (%.0f inputs); nnU-Net's two C x Z x Y x X float32 arrays: %.1f GiB%n",
+                    z, m.get("peakRssBytes") / (1 << 30), m.get("seconds"), m.get("inputs"), nnunet / (1L << 30));
+            Files.deleteIfExists(vf);
+        }
+    }
+}
