@@ -88,7 +88,7 @@ public final class PipelineRun {
         }
         ModelCard card = ModelCard.load(o.model());
         String modelSha = card.modelSha256() != null ? card.modelSha256() : ModelCard.sha256(card.modelFile());
-        Map<String, String> options = CaseOptions.of(o.tta(), o.step(), o.export(), o.preview());
+        Map<String, String> options = CaseOptions.of(o.tta(), o.step(), o.export(), o.slabs(), o.preview());
         StunetConfig config = config(o);
         createDirectories(o.output());
         Vertx vertx = Vertx.vertx();

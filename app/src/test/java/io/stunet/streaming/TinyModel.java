@@ -1,12 +1,19 @@
 package io.stunet.streaming;
 
+import io.stunet.engine.EngineOptions;
+import io.stunet.engine.InferenceEngine;
+import io.stunet.export.ExportMode;
 import io.stunet.model.ModelCard;
+import io.stunet.nifti.NiftiReader;
+import io.stunet.predict.CaseFiles;
+import io.stunet.predict.CaseSegmenter;
 import io.stunet.testing.Python;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A model directory for pipeline tests: a seeded tiny TorchScript segmentation net
@@ -48,5 +55,19 @@ final class TinyModel {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** What {@code predict} writes for the files of {@code input} with this model (one device, one slab). */
+    static Path predict(Path model, Path input, Path out, boolean tta) {
+        ModelCard card = ModelCard.load(model);
+        EngineOptions eo = new EngineOptions().devices(List.of("cpu")).tta(tta).mirrorAxes(card.mirrorAxesArray())
+                .step(0.5).classes(card.numClasses()).patch(card.patchSizeArray()).inputChannels(card.inputChannels());
+        try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), eo)) {
+            CaseSegmenter seg = new CaseSegmenter(card, engine, ExportMode.NEAREST, 1, false);
+            for (Path f : CaseFiles.list(input)) {
+                seg.segment(CaseFiles.caseName(f), NiftiReader.read(f), out, s -> { });
+            }
+        }
+        return out;
     }
 }

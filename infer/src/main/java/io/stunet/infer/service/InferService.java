@@ -17,8 +17,10 @@ import io.stunet.kafka.StageVerticle;
 import io.stunet.kafka.StreamingRuntime;
 import io.stunet.pipeline.CaseManifest;
 import io.stunet.pipeline.CaseOptions;
+import io.stunet.pipeline.CaseOutputs;
 import io.stunet.pipeline.SlabLabels;
 import io.stunet.pipeline.SlabPlan;
+import io.stunet.pipeline.StageWork;
 import io.stunet.records.BlobRef;
 import io.stunet.records.CaseState;
 import io.stunet.records.CaseStatus;
@@ -98,17 +100,17 @@ public final class InferService {
         TileRequested t = in.value();
         ledger.firstSeen(t.caseId(), t.slab(), t.slabCount());
         Context context = runtime.vertx().getOrCreateContext();
-        return workers.<Object>executeBlocking(() -> start(t), false).compose(started -> {
+        return StageWork.<Object>onPool(workers, () -> start(t), STAGE).compose(started -> {
             if (started instanceof List<?> done) {
                 reused.increment();
                 return Future.succeededFuture((List<Outbound>) done);
             }
             return Future.fromCompletionStage((CompletableFuture<SlabResult>) started, context)
-                    .compose(r -> workers.executeBlocking(() -> {
+                    .compose(r -> StageWork.onPool(workers, () -> {
                         TileSegmented seg = write(t, r);
                         computed.increment();
                         return outbounds(seg, runtime.store());
-                    }, false));
+                    }, STAGE));
         });
     }
 
@@ -118,6 +120,9 @@ public final class InferService {
      * pauses its partitions as soon as the intake is full.
      */
     private Object start(TileRequested t) {
+        if (CaseOutputs.present(runtime.store(), t.caseId())) {
+            return CaseOutputs.alreadyCompleted(t.caseId(), STAGE);
+        }
         Object prepared = prepare(t);
         if (prepared instanceof TileSegmented existing) {
             return outbounds(existing, runtime.store());

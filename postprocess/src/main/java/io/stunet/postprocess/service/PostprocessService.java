@@ -18,6 +18,7 @@ import io.stunet.nifti.NiftiReader;
 import io.stunet.pipeline.CaseManifest;
 import io.stunet.pipeline.CaseOptions;
 import io.stunet.pipeline.SlabLabels;
+import io.stunet.pipeline.StageWork;
 import io.stunet.preview.PreviewRenderer;
 import io.stunet.preview.Window;
 import io.stunet.records.BlobRef;
@@ -89,7 +90,7 @@ public final class PostprocessService {
     }
 
     private Future<List<Outbound>> handle(Inbound<TileSegmented> in) {
-        return workers.executeBlocking(() -> process(in.value()), false);
+        return StageWork.onPool(workers, () -> process(in.value()), STAGE);
     }
 
     /** Blocking: completes the case when this slab was the last one missing. */

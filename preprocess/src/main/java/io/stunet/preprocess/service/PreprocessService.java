@@ -11,7 +11,9 @@ import io.stunet.model.ModelCard;
 import io.stunet.nifti.NiftiReader;
 import io.stunet.pipeline.CaseManifest;
 import io.stunet.pipeline.CaseOptions;
+import io.stunet.pipeline.CaseOutputs;
 import io.stunet.pipeline.SlabPlan;
+import io.stunet.pipeline.StageWork;
 import io.stunet.preprocess.ModelCardParameters;
 import io.stunet.preprocess.PreprocessedCase;
 import io.stunet.preprocess.Preprocessor;
@@ -57,7 +59,7 @@ public final class PreprocessService {
     private final WorkerExecutor workers;
 
     /**
-     * @param slabs   z-slabs per case (at most the preprocessed depth)
+     * @param slabs   z-slabs per case when the submission does not say (at most the preprocessed depth)
      * @param threads worker threads for reading, preprocessing and writing (each holds a case in memory)
      */
     public PreprocessService(StreamingRuntime runtime, ModelCard card, int slabs, int threads) {
@@ -78,7 +80,7 @@ public final class PreprocessService {
     }
 
     private io.vertx.core.Future<List<Outbound>> handle(Inbound<CaseSubmitted> in) {
-        return workers.executeBlocking(() -> process(in.value()), false);
+        return StageWork.onPool(workers, () -> process(in.value()), STAGE);
     }
 
     /** Blocking: the whole stage effect for one submission. */
@@ -88,6 +90,9 @@ public final class PreprocessService {
         }
         double step = CaseOptions.step(c.options());
         ClaimCheckStore store = runtime.store();
+        if (CaseOutputs.present(store, c.caseId())) {
+            return CaseOutputs.alreadyCompleted(c.caseId(), STAGE);
+        }
         Path tmp = tempDir();
         try {
             Path input = tmp.resolve("input.nii.gz");
@@ -101,7 +106,7 @@ public final class PreprocessService {
             writeFloats(raw, pre.data());
             BlobRef volumeRef = store.putFile(BlobKeys.preprocessedVolume(c.caseId()), raw);
 
-            int[] bounds = SlabPlan.bounds(shape[0], slabs);
+            int[] bounds = SlabPlan.bounds(shape[0], CaseOptions.slabs(c.options(), slabs));
             int count = bounds.length - 1;
             CaseManifest manifest = new CaseManifest(CaseManifest.SCHEMA_VERSION, pre.properties(), c.input(),
                     c.inputName(), c.modelSha256(), c.options(), count);
