@@ -5,6 +5,7 @@ import io.stunet.engine.EngineOptions;
 import io.stunet.engine.InferenceEngine;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
+import io.stunet.infer.service.EngineMetrics;
 import io.stunet.infer.service.InferService;
 import io.stunet.kafka.StageVerticle;
 import io.stunet.kafka.StreamingRuntime;
@@ -79,7 +80,8 @@ public final class StageDeployment implements AutoCloseable {
                 d.start(post.verticle());
             }
             if (roles.contains(Role.INFER)) {
-                d.engine = InferenceEngine.open(card.modelFile(), engineOptions(config, card));
+                d.engine = InferenceEngine.open(card.modelFile(),
+                        engineOptions(config, card).listener(new EngineMetrics(runtime.metrics().registry())));
                 d.resources.add(d.engine);
                 InferService infer = new InferService(runtime, d.engine, threads);
                 d.resources.add(infer::close);
