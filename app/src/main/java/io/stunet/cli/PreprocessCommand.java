@@ -8,7 +8,8 @@ import io.stunet.geometry.PreprocessingProperties;
 import io.stunet.nifti.NiftiHeader;
 import io.stunet.nifti.NiftiReader;
 import io.stunet.nifti.NiftiWriter;
-import io.stunet.preprocess.ModelJsonParameters;
+import io.stunet.model.ModelCard;
+import io.stunet.preprocess.ModelCardParameters;
 import io.stunet.preprocess.NormalizationSpec;
 import io.stunet.preprocess.PreprocessedCase;
 import io.stunet.preprocess.PreprocessingParameters;
@@ -111,7 +112,8 @@ public final class PreprocessCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "give either --model DIR or --spacing SZ,SY,SX");
         }
         if (model != null) {
-            return ModelJsonParameters.read(model);
+            // preprocessing never touches the weights, so skip hashing them
+            return ModelCardParameters.of(ModelCard.load(model, false));
         }
         if (spacing.length != 3) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--spacing needs three values (z, y, x)");

@@ -69,13 +69,16 @@ public final class StageDeployment implements AutoCloseable {
     /** Loads the model of {@code model.dir} and deploys the given roles. Blocking. */
     public static StageDeployment deploy(StreamingRuntime runtime, Set<Role> roles) {
         StunetConfig config = runtime.config();
-        ModelCard card = ModelCard.load(config.getPath(StunetConfig.MODEL_DIR));
+        Path modelDir = config.getOptionalPath(StunetConfig.MODEL_DIR);
+        if (modelDir == null) {
+            throw new StunetException(ErrorCode.INVALID_CONFIG, StunetConfig.MODEL_DIR.name() + " is required by the stages");
+        }
+        ModelCard card = ModelCard.load(modelDir);
         StageDeployment d = new StageDeployment(runtime);
         int threads = config.getInt(StunetConfig.STAGE_WORKER_THREADS);
         try {
             if (roles.contains(Role.POSTPROCESS)) {
-                String outbox = config.getOptional(StunetConfig.POSTPROCESS_OUTBOX);
-                PostprocessService post = new PostprocessService(runtime, card, outbox == null ? null : Path.of(outbox), threads);
+                PostprocessService post = new PostprocessService(runtime, card, config.getOptionalPath(StunetConfig.OUTBOX_DIR), threads);
                 d.resources.add(post::close);
                 d.start(post.verticle());
             }
@@ -109,8 +112,7 @@ public final class StageDeployment implements AutoCloseable {
             throw new StunetException(ErrorCode.INVALID_CONFIG, StunetConfig.INFER_STEP.name() + " must be a number");
         }
         return new EngineOptions()
-                .devices(Arrays.stream(config.getString(StunetConfig.INFER_DEVICES).split(","))
-                        .map(String::trim).filter(s -> !s.isEmpty()).toList())
+                .devices(config.getList(StunetConfig.INFER_DEVICES))
                 .batchSize(config.getInt(StunetConfig.INFER_BATCH))
                 .tta(config.getBoolean(StunetConfig.INFER_TTA))
                 .mirrorAxes(card.mirrorAxesArray())

@@ -101,12 +101,22 @@ public final class StunetConfig {
             "Interface the service HTTP server (API, `/metrics`, `/health/*`) binds to.");
     public static final ConfigKey HTTP_PORT = key("http.port", INT, "8080", 0,
             "Port of the service HTTP server; 0 picks a free port.");
-    public static final ConfigKey MODEL_DIR = key("model.dir", PATH, "models/demo", 0,
-            "Model directory (`model.json` + `model.pt`) the preprocess, infer and postprocess stages use.");
+    public static final ConfigKey MODEL_DIR = key("model.dir", PATH, "", 0,
+            "Model directory (`model.json` + `model.pt`) the infer stage loads; required by infer and run.");
+    public static final ConfigKey INFER_DEVICES = key("infer.devices", STRING, "cpu", 0,
+            "Comma-separated inference devices (`cpu`, `gpu0`, `gpu1`, ...); one model instance each.");
+    public static final ConfigKey INGEST_AUTH_TOKENS = secret("ingest.auth.tokens",
+            "Comma-separated bearer tokens accepted by the ingest API (401 otherwise). Empty: no authentication.");
+    public static final ConfigKey INGEST_MAX_BODY_BYTES = key("ingest.max.body.bytes", INT, "1073741824", 1,
+            "Largest accepted upload in bytes (413 above).");
+    public static final ConfigKey INGEST_URI_ROOTS = key("ingest.uri.roots", STRING, "", 0,
+            "Comma-separated directories and `s3://bucket/prefix` roots that `{\"uri\": ...}` submissions may name. Empty: refused.");
+    public static final ConfigKey INGEST_INBOX_DIR = key("ingest.inbox.dir", PATH, "", 0,
+            "Directory watched for NIfTI files to submit (each taken once complete). Empty: no watcher.");
+    public static final ConfigKey OUTBOX_DIR = key("postprocess.outbox.dir", PATH, "", 0,
+            "Directory where postprocess also writes each finished mask and statistics. Empty: store only.");
     public static final ConfigKey PIPELINE_SLABS = key("pipeline.slabs", INT, "1", 1,
             "Z-slabs per case published by preprocess (one tile request each); exact, spreads a case over devices.");
-    public static final ConfigKey INFER_DEVICES = key("infer.devices", STRING, "cpu", 0,
-            "Comma-separated inference devices (`cpu`, `gpu0`, ...); an entry may repeat for several model instances.");
     public static final ConfigKey INFER_BATCH = key("infer.batch", INT, "1", 1,
             "Network inputs per forward pass.");
     public static final ConfigKey INFER_TTA = key("infer.tta", BOOLEAN, "true", 0,
@@ -117,8 +127,6 @@ public final class StunetConfig {
             "Slabs the inference engine holds at once; when full, the infer stage pauses its partitions.");
     public static final ConfigKey STAGE_WORKER_THREADS = key("stage.worker.threads", INT, "2", 1,
             "Worker threads per stage for blocking work (store I/O, preprocessing, export).");
-    public static final ConfigKey POSTPROCESS_OUTBOX = key("postprocess.outbox", STRING, "", 0,
-            "Directory where postprocess also writes `NAME_seg.nii.gz` and `NAME_stats.json`; empty: none.");
 
     private final Map<String, String> values;
 
@@ -297,6 +305,23 @@ public final class StunetConfig {
 
     public Path getPath(ConfigKey key) {
         return Path.of(getString(key));
+    }
+
+    /** An optional path key: {@code null} when unset. */
+    public Path getOptionalPath(ConfigKey key) {
+        String v = getString(key);
+        return v.isEmpty() ? null : Path.of(v);
+    }
+
+    /** A comma-separated key as its trimmed, non-empty items. */
+    public List<String> getList(ConfigKey key) {
+        List<String> out = new ArrayList<>();
+        for (String item : getString(key).split(",")) {
+            if (!item.isBlank()) {
+                out.add(item.trim());
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** A millisecond key as a duration. */

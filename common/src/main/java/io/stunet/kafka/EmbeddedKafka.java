@@ -47,7 +47,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.server = server;
     }
 
-    /** Starts a broker on free loopback ports with its data under {@code dataDir}. */
+    /** Starts a broker on loopback with its data under {@code dataDir}, on its previous ports when they are free. */
     public static EmbeddedKafka start(Path dataDir) {
         return start(dataDir, 0, Map.of());
     }
@@ -56,15 +56,19 @@ public final class EmbeddedKafka implements AutoCloseable {
      * Starts a broker.
      *
      * @param dataDir    where logs and metadata live; created if missing, reused if formatted
-     * @param brokerPort client port, or 0 for a free one
+     * @param brokerPort client port, or 0 for the previous run's port if free, else a free one
      * @param overrides  extra broker properties, applied last
      */
     public static EmbeddedKafka start(Path dataDir, int brokerPort, Map<String, String> overrides) {
         long t0 = System.nanoTime();
         try {
             Files.createDirectories(dataDir);
-            int port = brokerPort == 0 ? freePort() : brokerPort;
-            int controllerPort = freePort();
+            // Clients (and a broker restarted in the same JVM) find the broker where it was.
+            Path portsFile = dataDir.resolve("ports");
+            int[] previous = readPorts(portsFile);
+            int port = brokerPort != 0 ? brokerPort : reuseOrFree(previous[0]);
+            int controllerPort = reuseOrFree(previous[1]);
+            Files.writeString(portsFile, port + " " + controllerPort + "\n");
             Path logDir = dataDir.resolve("logs");
             Properties p = new Properties();
             p.put("process.roles", "broker,controller");
@@ -119,6 +123,29 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new StunetException(ErrorCode.BROKER_FAILURE, "cannot format broker storage: " + e.getMessage(), e);
         }
         LOG.debug("event=embedded_kafka_formatted output={}", out.toString(StandardCharsets.UTF_8).trim());
+    }
+
+    private static int[] readPorts(Path file) {
+        try {
+            String[] parts = Files.readString(file).trim().split(" ");
+            return new int[]{Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+        } catch (IOException | RuntimeException e) {
+            return new int[]{0, 0};
+        }
+    }
+
+    /** The previous port when it can be bound again, else a free one. */
+    private static int reuseOrFree(int previous) {
+        if (previous > 0) {
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(true);
+                s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), previous));
+                return previous;
+            } catch (IOException e) {
+                LOG.info("event=embedded_kafka_port_taken port={}", previous);
+            }
+        }
+        return freePort();
     }
 
     private static int freePort() {

@@ -384,7 +384,7 @@ public final class StageConsumer<T extends StunetRecord> {
         T value;
         try {
             value = RecordCodec.decode(rec.value(), type);
-        } catch (StunetException e) {
+        } catch (RuntimeException e) {
             deadLetter(p, null, e, 1, started);
             return;
         }
@@ -399,8 +399,11 @@ public final class StageConsumer<T extends StunetRecord> {
             if (result == null) {
                 result = Future.failedFuture(new StunetException(ErrorCode.INTERNAL, "stage handler returned no future"));
             }
-        } catch (RuntimeException e) {
-            result = Future.failedFuture(e);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable t) {
+            // A handler that throws instead of failing its future must not leave the record in flight forever.
+            result = Future.failedFuture(t);
         }
         result.compose(this::publishStatusFirst).onComplete(ar -> {
             if (ar.succeeded()) {

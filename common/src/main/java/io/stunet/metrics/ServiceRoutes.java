@@ -16,6 +16,10 @@ import java.util.Map;
  * Services add their own routes to the same router (ingest's API) before listening.
  */
 public final class ServiceRoutes {
+    public static final String METRICS_PATH = "/metrics";
+    public static final String LIVE_PATH = "/health/live";
+    public static final String READY_PATH = "/health/ready";
+
     private ServiceRoutes() {
     }
 
@@ -28,7 +32,7 @@ public final class ServiceRoutes {
 
     /** Mounts the operational endpoints on an existing router. */
     public static void mount(Vertx vertx, Router router, MetricsRegistry metrics, HealthChecks health) {
-        router.get("/metrics").handler(ctx ->
+        router.get(METRICS_PATH).handler(ctx ->
                 // Scraping walks every meter; keep it off the event loop.
                 vertx.executeBlocking(metrics::scrape, false).onComplete(ar -> {
                     if (ar.succeeded()) {
@@ -37,9 +41,9 @@ public final class ServiceRoutes {
                         ctx.fail(ar.cause());
                     }
                 }));
-        router.get("/health/live").handler(ctx -> ctx.response()
+        router.get(LIVE_PATH).handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "application/json").end(new JsonObject().put("status", "UP").encode()));
-        router.get("/health/ready").handler(ctx -> {
+        router.get(READY_PATH).handler(ctx -> {
             Map<String, Boolean> results = health.evaluate();
             boolean ready = !results.containsValue(false);
             JsonObject checks = new JsonObject();

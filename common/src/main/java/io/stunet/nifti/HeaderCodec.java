@@ -191,6 +191,10 @@ final class HeaderCodec {
         if (h.sclSlope != 0 && Double.isFinite(h.sclSlope) && !Double.isFinite(h.sclInter)) {
             throw new InvalidVolumeException(ErrorCode.INVALID_NIFTI, "valid scl_slope but non-finite scl_inter");
         }
+        if (h.sformCode == 0 && h.qformCode != 0) {
+            // The affine comes from the quaternion: a broken one must fail here, not deep in a stage.
+            h.qformAffine();
+        }
     }
 
     /** The header bytes followed, for single files, by the 4-byte extension flag (no extensions). */

@@ -79,9 +79,9 @@ public final class NiftiReader {
             return files.imageGzip() ? readGzip(files.image(), header, options, toFloat)
                     : readPlain(files.image(), header, options, toFloat);
         } catch (NoSuchFileException e) {
-            throw new StunetException(ErrorCode.INVALID_REQUEST, "file not found: " + e.getFile());
+            throw notFound(e);
         } catch (IOException e) {
-            throw new StunetException(ErrorCode.IO_FAILURE, "cannot read " + path.getFileName() + ": " + e, e);
+            throw readFailure(e);
         }
     }
 
@@ -104,10 +104,20 @@ public final class NiftiReader {
         try {
             return readHeader(NiftiFiles.resolve(path));
         } catch (NoSuchFileException e) {
-            throw new StunetException(ErrorCode.INVALID_REQUEST, "file not found: " + e.getFile());
+            throw notFound(e);
         } catch (IOException e) {
-            throw new StunetException(ErrorCode.IO_FAILURE, "cannot read " + path.getFileName() + ": " + e, e);
+            throw readFailure(e);
         }
+    }
+
+    // Messages name neither the file nor its directory: paths often carry patient names.
+    private static StunetException notFound(NoSuchFileException e) {
+        return new StunetException(ErrorCode.INVALID_REQUEST, "input file (or the .img/.hdr of a pair) not found", e);
+    }
+
+    private static StunetException readFailure(IOException e) {
+        return new StunetException(ErrorCode.IO_FAILURE, "cannot read the input file ("
+                + e.getClass().getSimpleName() + ")", e);
     }
 
     private static NiftiHeader readHeader(NiftiFiles files) throws IOException {

@@ -2,22 +2,14 @@ package io.stunet.nifti;
 
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
+import io.stunet.files.AtomicFiles;
 import io.stunet.volume.DataType;
 import io.stunet.volume.Volume;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -75,58 +67,27 @@ public final class NiftiWriter {
                 });
             }
         } catch (IOException e) {
-            throw new StunetException(ErrorCode.IO_FAILURE, "cannot write " + name + ": " + e, e);
+            // No path in the message: output names usually carry the case or patient name.
+            throw new StunetException(ErrorCode.IO_FAILURE, "cannot write the NIfTI output ("
+                    + e.getClass().getSimpleName() + ")", e);
         }
     }
 
-    @FunctionalInterface
-    private interface Body {
-        void write(OutputStream out) throws IOException;
-    }
-
-    private static void atomically(Path target, boolean gzip, Body body) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = createTemporary(dir, target.getFileName().toString());
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                OutputStream raw = Channels.newOutputStream(ch);
-                if (gzip) {
-                    GZIPOutputStream z = new GZIPOutputStream(raw, 1 << 16) {
-                        {
-                            def.setLevel(GZIP_LEVEL);
-                        }
-                    };
-                    body.write(z);
-                    z.finish();
-                    z.flush();
-                } else {
-                    BufferedOutputStream b = new BufferedOutputStream(raw, 1 << 16);
-                    body.write(b);
-                    b.flush();
-                }
-                ch.force(true);
+    /** Writes {@code body} to {@code target} atomically, through gzip when asked. */
+    private static void atomically(Path target, boolean gzip, AtomicFiles.Body body) throws IOException {
+        AtomicFiles.write(target, out -> {
+            if (gzip) {
+                GZIPOutputStream z = new GZIPOutputStream(out, 1 << 16) {
+                    {
+                        def.setLevel(GZIP_LEVEL);
+                    }
+                };
+                body.write(z);
+                z.finish();
+            } else {
+                body.write(out);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    /** A fresh hidden file beside the target, with default permissions (createTempFile would make it 0600). */
-    private static Path createTemporary(Path dir, String name) throws IOException {
-        while (true) {
-            Path tmp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-            try {
-                return Files.createFile(tmp);
-            } catch (FileAlreadyExistsException e) {
-                // Astronomically unlikely; draw another name.
-            }
-        }
+        });
     }
 
     private static void writeData(OutputStream out, Volume v) throws IOException {

@@ -1,5 +1,9 @@
 package io.stunet.nifti;
 
+import io.stunet.error.ErrorCode;
+import io.stunet.error.InvalidVolumeException;
+import io.stunet.geometry.Polar;
+
 /** Quaternion helpers for the NIfTI qform, following nibabel's {@code quaternions} module. */
 final class Quaternions {
     private Quaternions() {
@@ -11,7 +15,7 @@ final class Quaternions {
         double w;
         if (w2 < 0) {
             if (w2 < w2Threshold) {
-                throw new io.stunet.error.InvalidVolumeException(io.stunet.error.ErrorCode.INVALID_NIFTI,
+                throw new InvalidVolumeException(ErrorCode.INVALID_NIFTI,
                         "qform quaternion is not normalised");
             }
             w = 0;
@@ -53,7 +57,7 @@ final class Quaternions {
 
     /** The nearest orthogonal matrix (polar factor), as nibabel's {@code P @ Qs} from the SVD. */
     static double[][] orthogonalize(double[][] r) {
-        return io.stunet.geometry.Polar.orthogonalFactor(r);
+        return Polar.orthogonalFactor(r);
     }
 
     /** A unit quaternion (w >= 0) for a proper rotation matrix (Shepperd's method). */

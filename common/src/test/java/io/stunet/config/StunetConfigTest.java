@@ -64,6 +64,18 @@ class StunetConfigTest {
     }
 
     @Test
+    void listAndOptionalPathKeys() {
+        StunetConfig c = StunetConfig.load(null, Map.of("STUNET_INFER_DEVICES", " gpu0, gpu1 ,,"), Map.of());
+        assertEquals(java.util.List.of("gpu0", "gpu1"), c.getList(StunetConfig.INFER_DEVICES));
+        assertEquals(java.util.List.of("cpu"), StunetConfig.defaults().getList(StunetConfig.INFER_DEVICES));
+        assertEquals(java.util.List.of(), c.getList(StunetConfig.INGEST_AUTH_TOKENS));
+        assertNull(c.getOptionalPath(StunetConfig.INGEST_INBOX_DIR));
+        assertEquals(Path.of("/models/x"), StunetConfig.load(null, Map.of("STUNET_MODEL_DIR", "/models/x"), Map.of())
+                .getOptionalPath(StunetConfig.MODEL_DIR));
+        assertTrue(StunetConfig.INGEST_AUTH_TOKENS.secret());
+    }
+
+    @Test
     void environmentNamesFollowTheKeyNames() {
         assertEquals("STUNET_KAFKA_BOOTSTRAP", StunetConfig.KAFKA_BOOTSTRAP.envName());
         Set<String> seen = new HashSet<>();

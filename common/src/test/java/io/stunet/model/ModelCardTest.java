@@ -80,6 +80,20 @@ class ModelCardTest {
     }
 
     @Test
+    void committedDemoModelLoadsWithTheTrainerSettings() throws IOException {
+        ModelCard card = ModelCard.load(TestData.file("models/demo"));
+        JsonNode facts = JSON.readTree(Python.run(Path.of("tools/stunet/tests/demo_facts.py")));
+        List<String> classes = new ArrayList<>();
+        facts.get("classes").forEach(c -> classes.add(c.textValue()));
+        assertEquals(classes, card.classes());
+        assertEquals(ints(facts.get("patchSize")), card.patchSize());
+        assertEquals(doubles(facts.get("targetSpacing")), card.targetSpacing());
+        assertEquals(ints(facts.get("dims")), card.architecture().dims());
+        assertEquals("demo", card.source().format());
+        assertEquals(ModelCard.sha256(card.modelFile()), card.modelSha256());
+    }
+
+    @Test
     void cardWithoutChecksumOrSourceStillLoads(@TempDir Path dir) throws IOException {
         ModelCard card = ModelCard.load(variant(dir, root -> {
             root.remove("modelSha256");

@@ -110,6 +110,22 @@ class BadInputTest {
     }
 
     @Test
+    void unnormalisedQuaternionIsRefusedWhenItDefinesTheAffine() throws IOException {
+        // sform_code 0, qform_code 1, quaternion (b, c, d) with |bcd| > 1.
+        byte[] bad = mutate(nifti1, b -> {
+            b.putShort(252, (short) 1);
+            b.putShort(254, (short) 0);
+            b.putFloat(256, 0.9f);
+            b.putFloat(260, 0.9f);
+            b.putFloat(264, 0.9f);
+        });
+        assertCode(ErrorCode.INVALID_NIFTI, write("quat.nii", bad));
+        // With an sform the quaternion is not used for the affine, as in nibabel.
+        byte[] withSform = mutate(bad, b -> b.putShort(254, (short) 2));
+        assertEquals(336, NiftiReader.read(write("quat_sform.nii", withSform)).frameSize());
+    }
+
+    @Test
     void unsupportedDatatype() throws IOException {
         assertCode(ErrorCode.UNSUPPORTED_DATATYPE, write("rgb.nii", mutate(nifti1, b -> b.putShort(70, (short) 128))));
         assertCode(ErrorCode.UNSUPPORTED_DATATYPE, write("cplx.nii", mutate(nifti2, b -> b.putShort(12, (short) 32))));

@@ -9,8 +9,11 @@ import io.stunet.geometry.Affine;
 import io.stunet.testing.TestData;
 import io.stunet.volume.DataType;
 import io.stunet.volume.Volume;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +42,7 @@ class NiftiWriterTest {
         assertEquals(v.header().sformCode(), mask.header().sformCode());
         assertArrayEquals(v.header().pixdim(), mask.header().pixdim());
         assertEquals(v.header().xyztUnits(), mask.header().xyztUnits());
-        assertEquals(java.nio.ByteOrder.BIG_ENDIAN, mask.header().byteOrder());
+        assertEquals(ByteOrder.BIG_ENDIAN, mask.header().byteOrder());
 
         JsonNode ours = NiftiReference.call("inspect", out.toString());
         JsonNode theirs = NiftiReference.call("inspect", ref.toString());
@@ -91,8 +94,8 @@ class NiftiWriterTest {
         NiftiWriter.write(tmp.resolve("a.nii.gz"), v);
         NiftiWriter.write(tmp.resolve("b.hdr"), v);
         try (Stream<Path> files = Files.list(tmp)) {
-            assertEquals(java.util.Set.of("a.nii.gz", "b.hdr", "b.img"),
-                    files.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+            assertEquals(Set.of("a.nii.gz", "b.hdr", "b.img"),
+                    files.map(p -> p.getFileName().toString()).collect(Collectors.toSet()));
         }
         assertArrayEquals(v.bytes(), NiftiReader.read(tmp.resolve("b.img")).bytes());
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
+import io.stunet.tiling.SlabAccumulator;
 import io.stunet.window.PatchExtractor;
 import io.stunet.window.Tile;
 
@@ -62,6 +63,14 @@ final class DeviceWorker implements Runnable {
     }
 
     synchronized void assign(SlabJob job) {
+        boolean onDevice = switch (options.accumulation()) {
+            case HOST -> false;
+            case DEVICE -> true;
+            case AUTO -> !"cpu".equals(model.name());
+        };
+        job.sink = onDevice
+                ? new DeviceOutputAccumulator(model, job.plan, options.classes(), job.z0, job.z1, aggregation.chunkDepth())
+                : new HostOutputAccumulator(aggregation, new SlabAccumulator(job.plan, options.classes(), job.z0, job.z1));
         held.addLast(job);
         pendingInputs += job.total;
         notifyAll();
@@ -179,7 +188,7 @@ final class DeviceWorker implements Runnable {
         }
         try (NDArray one = logits.get(i)) {
             Tile tile = in.job.tileOf(in.index);
-            aggregation.accept(one, tile, in.job.flipOf(in.index), in.job.mirrors.scale(), in.job.sink);
+            in.job.sink.accept(one, tile, in.job.flipOf(in.index), in.job.mirrors.scale());
             if (in.job.lastOfTile(in.index)) {
                 in.job.sink.complete(tile);
             }
@@ -214,6 +223,7 @@ final class DeviceWorker implements Runnable {
                     job.future.completeExceptionally(e);
                 }
             }
+            job.sink.close();
             listener.onSlabDone(job.request.caseId(), job.request.slabIndex(), model.name(),
                     System.nanoTime() - job.startNanos);
             onFinished.accept(job);
@@ -228,6 +238,7 @@ final class DeviceWorker implements Runnable {
             pendingInputs = 0;
         }
         for (SlabJob job : left) {
+            job.sink.close();
             job.future.completeExceptionally(e);
             onFinished.accept(job);
         }

@@ -27,6 +27,10 @@ public final class EngineOptions {
     private int activeSlabsPerDevice = 2;
     private EngineListener listener = EngineListener.NONE;
     private boolean batchInvariant = true;
+    private Accumulation accumulation = Accumulation.AUTO;
+
+    /** Where class sums live: on the host (Java arrays), on the model's device (tensors), or host for cpu and device for GPUs. */
+    public enum Accumulation { AUTO, HOST, DEVICE }
 
     public List<String> devices() {
         return devices;
@@ -115,6 +119,15 @@ public final class EngineOptions {
 
     public EngineOptions activeSlabsPerDevice(int n) {
         this.activeSlabsPerDevice = n;
+        return this;
+    }
+
+    public Accumulation accumulation() {
+        return accumulation;
+    }
+
+    public EngineOptions accumulation(Accumulation accumulation) {
+        this.accumulation = accumulation;
         return this;
     }
 

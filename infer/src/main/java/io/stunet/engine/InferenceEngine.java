@@ -4,7 +4,6 @@ import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
 import io.stunet.tiling.LabelMap;
 import io.stunet.tiling.LabelSlab;
-import io.stunet.tiling.SlabAccumulator;
 import io.stunet.window.SlidingWindowPlan;
 import io.stunet.window.VolumeSource;
 
@@ -169,7 +168,7 @@ public final class InferenceEngine implements AutoCloseable {
         SlidingWindowPlan plan = SlidingWindowPlan.of(shape, options.patch(), options.step());
         int z0 = bounds[request.slabIndex()];
         int z1 = bounds[request.slabIndex() + 1];
-        return new SlabJob(request, plan, z0, z1, mirrors, new SlabAccumulator(plan, options.classes(), z0, z1));
+        return new SlabJob(request, plan, z0, z1, mirrors);
     }
 
     private DeviceWorker leastLoaded() {

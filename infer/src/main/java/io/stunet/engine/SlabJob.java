@@ -1,6 +1,5 @@
 package io.stunet.engine;
 
-import io.stunet.tiling.ProbabilitySink;
 import io.stunet.window.SlidingWindowPlan;
 import io.stunet.window.Tile;
 
@@ -19,7 +18,8 @@ final class SlabJob {
     final int z1;
     final List<Tile> tiles;
     final MirrorSet mirrors;
-    final ProbabilitySink sink;
+    /** Set by the device that takes the job, because the accumulator may live on that device. */
+    OutputAccumulator sink;
     final CompletableFuture<SlabResult> future = new CompletableFuture<>();
     final int total;
     int issued;
@@ -27,14 +27,13 @@ final class SlabJob {
     long startNanos;
     String device;
 
-    SlabJob(SlabRequest request, SlidingWindowPlan plan, int z0, int z1, MirrorSet mirrors, ProbabilitySink sink) {
+    SlabJob(SlabRequest request, SlidingWindowPlan plan, int z0, int z1, MirrorSet mirrors) {
         this.request = request;
         this.plan = plan;
         this.z0 = z0;
         this.z1 = z1;
         this.tiles = plan.tilesOverlapping(z0, z1);
         this.mirrors = mirrors;
-        this.sink = sink;
         this.total = tiles.size() * mirrors.size();
     }
 

@@ -62,4 +62,22 @@ class TiledPredictionExactnessTest {
         int distinct = (int) java.util.stream.IntStream.range(0, baseline.voxels()).map(baseline::label).distinct().count();
         assertEquals(true, distinct > 1, "the test mask should not be constant");
     }
+
+    /**
+     * The tensor accumulator a GPU uses, run here on the CPU device: same chunking and float32
+     * arithmetic as the host accumulator, so the same labels bit for bit, with slabs and mirroring.
+     */
+    @Test
+    void deviceAccumulationEqualsHostAccumulation() {
+        LabelMap host;
+        LabelMap device;
+        EngineOptions o = new EngineOptions().classes(CLASSES).patch(PATCH).tta(true).devices(List.of("cpu"));
+        try (InferenceEngine engine = InferenceEngine.open(model, o.accumulation(EngineOptions.Accumulation.HOST))) {
+            host = run(engine, 2);
+        }
+        try (InferenceEngine engine = InferenceEngine.open(model, o.accumulation(EngineOptions.Accumulation.DEVICE))) {
+            device = run(engine, 2);
+        }
+        assertArrayEquals(host.bytes(), device.bytes());
+    }
 }

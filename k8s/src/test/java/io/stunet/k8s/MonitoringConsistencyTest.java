@@ -2,6 +2,7 @@ package io.stunet.k8s;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Gauge;
 import io.stunet.kafka.StageConsumer;
 import io.stunet.kafka.StageOptions;
 import io.stunet.metrics.HealthChecks;
@@ -23,7 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -158,5 +161,40 @@ class MonitoringConsistencyTest {
         int port = ((Number) Manifests.list(Manifests.serviceContainer(infer), "ports").get(0).get("containerPort")).intValue();
         assertTrue(script.contains("/dev/tcp/127.0.0.1/" + port), script);
         assertNotEquals(null, map(infer, "spec.template.spec").get("serviceAccountName"));
+    }
+
+    @Test
+    void deletionCostSidecarComputesTheInFlightCountFromARealScrape() throws Exception {
+        // Two more "stages" of the same gauge with records in flight: the script must sum them.
+        AtomicInteger busy = new AtomicInteger(2);
+        AtomicInteger alsoBusy = new AtomicInteger(1);
+        Gauge.builder("stunet_stage_in_flight", busy, AtomicInteger::get).tag("stage", "probe-a").register(metrics.registry());
+        Gauge.builder("stunet_stage_in_flight", alsoBusy, AtomicInteger::get).tag("stage", "probe-b").register(metrics.registry());
+        Map<String, Object> infer = Manifests.stages(Manifests.overlay("gpu")).get("infer");
+        Map<String, Object> sidecar = Manifests.containers(infer).stream().filter(c -> "deletion-cost".equals(c.get("name")))
+                .findFirst().orElseThrow();
+        String script = String.valueOf(((List<?>) sidecar.get("args")).get(0));
+        int start = script.indexOf("n=$(");
+        int end = script.indexOf('\n', start);
+        while (!balanced(script.substring(start, end))) {
+            end = script.indexOf('\n', end + 1);
+        }
+        String fetch = script.substring(start, end);
+        int port = ((Number) Manifests.list(Manifests.serviceContainer(infer), "ports").get(0).get("containerPort")).intValue();
+        fetch = fetch.replace("/dev/tcp/127.0.0.1/" + port, "/dev/tcp/127.0.0.1/" + server.actualPort());
+        Process p = new ProcessBuilder("bash", "-c", fetch + "\necho \"$n\"").redirectErrorStream(true).start();
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the sidecar's fetch did not finish: the server kept the connection open");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals("3", out, "deletion cost computed from " + fetch);
+        busy.set(0);
+        alsoBusy.set(0);
+    }
+
+    private static boolean balanced(String s) {
+        int depth = 0;
+        for (char ch : s.toCharArray()) {
+            depth += ch == '(' ? 1 : ch == ')' ? -1 : 0;
+        }
+        return depth == 0;
     }
 }

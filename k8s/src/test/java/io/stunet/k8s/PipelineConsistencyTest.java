@@ -210,6 +210,8 @@ class PipelineConsistencyTest {
             String role = stages.entrySet().stream().filter(s -> name(s.getValue()).equals(target))
                     .map(Map.Entry::getKey).findFirst().orElseThrow(() -> new AssertionError(target + " is no stage Deployment"));
             assertTrue(scaled.add(role), role + " scaled twice");
+            assertFalse(map(stages.get(role), "spec").containsKey("replicas"),
+                    overlay + ": " + target + " sets replicas, which every apply would reset under the autoscaler");
             Map<String, Object> container = Manifests.serviceContainer(stages.get(role));
             StunetConfig c = config(docs, environment(docs, container));
             String id = overlay + ": " + name(so);

@@ -14,6 +14,9 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.strimzi.api.kafka.model.kafka.Kafka;
+import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
+import io.strimzi.api.kafka.model.topic.KafkaTopic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -38,25 +41,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * lands in {@code additionalProperties}, which is checked empty throughout the object graph),
  * custom resources (KEDA, Strimzi, Prometheus Operator) into generic resources of the
  * expected API group and version.
+ * Strimzi's resources are typed too (its {@code io.strimzi:api} model) and held to the same
+ * no-unknown-field rule; KEDA and the Prometheus Operator publish no Java model, so their
+ * resources stay generic and {@code PipelineConsistencyTest} checks the fields they use.
  */
 class TypedManifestsTest {
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
-    private static final Map<String, Class<? extends HasMetadata>> TYPED = Map.of(
-            "Namespace", Namespace.class,
-            "ServiceAccount", ServiceAccount.class,
-            "Role", Role.class,
-            "RoleBinding", RoleBinding.class,
-            "ConfigMap", ConfigMap.class,
-            "Secret", Secret.class,
-            "Deployment", Deployment.class,
-            "Service", Service.class,
-            "PodDisruptionBudget", PodDisruptionBudget.class,
-            "NetworkPolicy", NetworkPolicy.class);
+    static {
+        SERIALIZATION.registerKubernetesResource(Kafka.class);
+        SERIALIZATION.registerKubernetesResource(KafkaNodePool.class);
+        SERIALIZATION.registerKubernetesResource(KafkaTopic.class);
+    }
+
+    private static final Map<String, Class<? extends HasMetadata>> TYPED = Map.ofEntries(
+            Map.entry("Kafka", Kafka.class),
+            Map.entry("KafkaNodePool", KafkaNodePool.class),
+            Map.entry("KafkaTopic", KafkaTopic.class),
+            Map.entry("Namespace", Namespace.class),
+            Map.entry("ServiceAccount", ServiceAccount.class),
+            Map.entry("Role", Role.class),
+            Map.entry("RoleBinding", RoleBinding.class),
+            Map.entry("ConfigMap", ConfigMap.class),
+            Map.entry("Secret", Secret.class),
+            Map.entry("Deployment", Deployment.class),
+            Map.entry("Service", Service.class),
+            Map.entry("PodDisruptionBudget", PodDisruptionBudget.class),
+            Map.entry("NetworkPolicy", NetworkPolicy.class));
     private static final Map<String, String> CUSTOM = Map.of(
             "ScaledObject", "keda.sh/v1alpha1",
-            "Kafka", "kafka.strimzi.io/v1beta2",
-            "KafkaNodePool", "kafka.strimzi.io/v1beta2",
-            "KafkaTopic", "kafka.strimzi.io/v1beta2",
             "ServiceMonitor", "monitoring.coreos.com/v1");
 
     static KubernetesResource typed(Map<String, Object> doc) {
@@ -112,6 +124,15 @@ class TypedManifestsTest {
         unknownFields(typed(svc), "Service", unknown);
         assertEquals(1, unknown.size(), unknown.toString());
         assertTrue(unknown.get(0).contains("targetPrt"), unknown.toString());
+
+        Map<String, Object> topic = Map.of("apiVersion", "kafka.strimzi.io/v1beta2", "kind", "KafkaTopic",
+                "metadata", Map.of("name", "t"), "spec", Map.of("partitons", 3));
+        KubernetesResource typedTopic = typed(topic);
+        assertInstanceOf(KafkaTopic.class, typedTopic);
+        unknown.clear();
+        unknownFields(typedTopic, "KafkaTopic", unknown);
+        assertEquals(1, unknown.size(), unknown.toString());
+        assertTrue(unknown.get(0).contains("partitons"), unknown.toString());
     }
 
     /** Collects every non-empty additionalProperties in a fabric8 model object graph. */
@@ -130,11 +151,12 @@ class TypedManifestsTest {
             m.forEach((k, v) -> unknownFields(v, path + "[" + k + "]", out));
             return;
         }
-        if (!o.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
+        String type = o.getClass().getName();
+        if (!type.startsWith("io.fabric8.kubernetes.api.model") && !type.startsWith("io.strimzi.api")) {
             return;
         }
         for (Method m : o.getClass().getMethods()) {
-            if (m.getParameterCount() != 0 || !m.getName().startsWith("get") || Modifier.isStatic(m.getModifiers())
+            if (m.getParameterCount() != 0 || m.isBridge() || !m.getName().startsWith("get") || Modifier.isStatic(m.getModifiers())
                     || m.getDeclaringClass() == Object.class || SKIP.contains(m.getName())) {
                 continue;
             }

@@ -9,8 +9,8 @@ import io.stunet.geometry.PreprocessingProperties;
 import io.stunet.geometry.Reorientation;
 import io.stunet.nifti.NiftiHeader;
 import io.stunet.nifti.NiftiReader;
-import io.stunet.testing.Python;
 import io.stunet.testing.RawFiles;
+import io.stunet.testing.ReferenceBatch;
 import io.stunet.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,61 +26,70 @@ import org.junit.jupiter.api.io.TempDir;
  * rounded, so they have the label layout of a prediction.
  */
 class ExportParityTest {
-    static final String REF = "tools.stunet.reference_preprocess";
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path dir;
 
-    static Path refDir;
-    static PreprocessingProperties props;
-    static short[] netLabels;
+    static PreprocessingProperties segProps;
+    static PreprocessingProperties amosProps;
+    static short[] segNet;
+    static short[] amosNet;
 
+    /**
+     * Phase 1 preprocesses both label maps as data in the reference; phase 2 exports the
+     * rounded network-space maps with the reference, each phase in one Python process.
+     */
     @BeforeAll
-    static void preprocessSegmentationAsData() throws IOException {
-        refDir = dir.resolve("ref");
-        Python.module(REF, "preprocess", TestData.nifti("example_seg.nii.gz").toString(), "--spacing", "1.5,1.5,1.5",
-                "--out-dir", refDir.toString());
-        props = propsFromReference(JSON.readTree(refDir.resolve("props.json").toFile()),
-                TestData.nifti("example_seg.nii.gz"));
-        netLabels = rounded(RawFiles.readFloats(refDir.resolve("resampled.f32")));
+    static void runReference() throws IOException {
+        Path seg = TestData.nifti("example_seg.nii.gz");
+        Path amos = TestData.nifti("amos_0001_label.nii.gz");
+        ReferenceBatch batch = new ReferenceBatch(dir);
+        batch.add("preprocess", seg.toString(), "--spacing", "1.5,1.5,1.5", "--out-dir", dir.resolve("seg").toString());
+        batch.add("preprocess", amos.toString(), "--spacing", "1.5,1.5,1.5", "--out-dir", dir.resolve("amos").toString());
+        batch.run();
+        segProps = propsFromReference(JSON.readTree(dir.resolve("seg/props.json").toFile()), seg);
+        amosProps = propsFromReference(JSON.readTree(dir.resolve("amos/props.json").toFile()), amos);
+        segNet = rounded(RawFiles.readFloats(dir.resolve("seg/resampled.f32")));
+        amosNet = rounded(RawFiles.readFloats(dir.resolve("amos/resampled.f32")));
+        RawFiles.writeShorts(dir.resolve("seg/net.u16"), segNet);
+        RawFiles.writeShorts(dir.resolve("amos/net.u16"), amosNet);
+        export(batch, seg, "seg", "nearest");
+        export(batch, seg, "seg", "linear");
+        export(batch, amos, "amos", "linear");
+        batch.run();
     }
 
     @Test
     void nearestExportEqualsReferenceVoxelForVoxel() {
-        Path file = TestData.nifti("example_seg.nii.gz");
-        LabelMask mask = MaskExporter.export(netLabels, props, ExportMode.NEAREST);
-        assertArrayEquals(reference(file, netLabels, refDir, "nearest"), mask.labels());
-        assertArrayEquals(reversed(NiftiReader.readHeader(file).shape()), mask.shape());
+        LabelMask mask = MaskExporter.export(segNet, segProps, ExportMode.NEAREST);
+        assertArrayEquals(reference("seg", "nearest"), mask.labels());
+        assertArrayEquals(reversed(NiftiReader.readHeader(TestData.nifti("example_seg.nii.gz")).shape()), mask.shape());
     }
 
     @Test
     void linearExportEqualsReferenceVoxelForVoxel() {
-        short[] actual = MaskExporter.export(netLabels, props, ExportMode.LINEAR).labels();
-        assertArrayEquals(reference(TestData.nifti("example_seg.nii.gz"), netLabels, refDir, "linear"), actual);
+        short[] actual = MaskExporter.export(segNet, segProps, ExportMode.LINEAR).labels();
+        assertArrayEquals(reference("seg", "linear"), actual);
         assertTrue(labelled(actual) > 1000, "the exported mask must contain labels");
     }
 
     @Test
-    void separateZLinearExportOfNonRasInputEqualsReference() throws IOException {
-        Path file = TestData.nifti("amos_0001_label.nii.gz");
-        Path amosDir = dir.resolve("amos");
-        Python.module(REF, "preprocess", file.toString(), "--spacing", "1.5,1.5,1.5", "--out-dir", amosDir.toString());
-        PreprocessingProperties amos = propsFromReference(JSON.readTree(amosDir.resolve("props.json").toFile()), file);
-        assertTrue(amos.separateZ(), "AMOS must take the separate-z path");
-        short[] net = rounded(RawFiles.readFloats(amosDir.resolve("resampled.f32")));
-        short[] actual = MaskExporter.export(net, amos, ExportMode.LINEAR).labels();
-        assertArrayEquals(reference(file, net, amosDir, "linear"), actual);
+    void separateZLinearExportOfNonRasInputEqualsReference() {
+        assertTrue(amosProps.separateZ(), "AMOS must take the separate-z path");
+        short[] actual = MaskExporter.export(amosNet, amosProps, ExportMode.LINEAR).labels();
+        assertArrayEquals(reference("amos", "linear"), actual);
         assertTrue(labelled(actual) > 1000, "the exported mask must contain labels");
     }
 
-    private static short[] reference(Path file, short[] net, Path propsDir, String mode) {
-        Path labels = dir.resolve("net.u16");
-        Path out = dir.resolve("export-" + mode + ".u16");
-        RawFiles.writeShorts(labels, net);
-        Python.module(REF, "export", file.toString(), "--labels", labels.toString(),
-                "--props", propsDir.resolve("props.json").toString(), "--mode", mode, "--output", out.toString());
-        return RawFiles.readShorts(out);
+    private static void export(ReferenceBatch batch, Path file, String key, String mode) {
+        batch.add("export", file.toString(), "--labels", dir.resolve(key + "/net.u16").toString(),
+                "--props", dir.resolve(key + "/props.json").toString(), "--mode", mode,
+                "--output", dir.resolve(key + "/export-" + mode + ".u16").toString());
+    }
+
+    private static short[] reference(String key, String mode) {
+        return RawFiles.readShorts(dir.resolve(key + "/export-" + mode + ".u16"));
     }
 
     static short[] rounded(float[] resampled) {

@@ -1,5 +1,6 @@
 package io.stunet.preprocess;
 
+import io.stunet.resample.Parallel;
 import io.stunet.resample.Shapes;
 
 /**
@@ -17,30 +18,79 @@ public record NonzeroCrop(boolean[] mask, int[][] bbox, int[] shape) {
     /** Computes mask and box over all channels (each a flat (z, y, x) buffer of {@code shape}). */
     public static NonzeroCrop of(float[][] channels, int[] shape) {
         int n = Shapes.voxels(shape);
-        boolean[] nonzero = new boolean[n];
         for (float[] c : channels) {
             Shapes.checkLength(c.length, shape);
-            for (int i = 0; i < n; i++) {
-                // NaN != 0 holds in numpy too, so NaN voxels count as nonzero
-                nonzero[i] |= c[i] != 0f;
-            }
         }
-        boolean[] filled = HoleFilling.fill(nonzero, shape);
+        int nz = shape[0];
+        int ny = shape[1];
+        int nx = shape[2];
+        int plane = ny * nx;
+        boolean[] nonzero = new boolean[n];
+        int[] zeros = new int[nz];
+        Parallel.forRange(nz, (from, to) -> {
+            for (int z = from; z < to; z++) {
+                int count = 0;
+                for (int i = z * plane; i < (z + 1) * plane; i++) {
+                    boolean any = false;
+                    for (float[] c : channels) {
+                        // NaN != 0 holds in numpy too, so NaN voxels count as nonzero
+                        any |= c[i] != 0f;
+                    }
+                    nonzero[i] = any;
+                    count += any ? 0 : 1;
+                }
+                zeros[z] = count;
+            }
+        });
+        // Real CTs are nonzero everywhere (air is -1000): nothing to fill, nothing to crop.
+        boolean dense = java.util.Arrays.stream(zeros).allMatch(c -> c == 0);
+        boolean[] filled = dense ? nonzero : HoleFilling.fill(nonzero, shape);
+        // per z-slice: y range and x range of the filled mask, in parallel
+        int[][] slice = new int[nz][];
+        Parallel.forRange(nz, (from, to) -> {
+            for (int z = from; z < to; z++) {
+                int ylo = Integer.MAX_VALUE;
+                int yhi = -1;
+                int xlo = Integer.MAX_VALUE;
+                int xhi = -1;
+                for (int y = 0; y < ny; y++) {
+                    int row = z * plane + y * nx;
+                    int first = -1;
+                    for (int x = 0; x < nx; x++) {
+                        if (filled[row + x]) {
+                            first = x;
+                            break;
+                        }
+                    }
+                    if (first < 0) {
+                        continue;
+                    }
+                    int last = first;
+                    for (int x = nx - 1; x > first; x--) {
+                        if (filled[row + x]) {
+                            last = x;
+                            break;
+                        }
+                    }
+                    ylo = Math.min(ylo, y);
+                    yhi = y;
+                    xlo = Math.min(xlo, first);
+                    xhi = Math.max(xhi, last);
+                }
+                slice[z] = yhi < 0 ? null : new int[] {ylo, yhi, xlo, xhi};
+            }
+        });
         int[] lo = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE};
         int[] hi = {-1, -1, -1};
-        int i = 0;
-        for (int z = 0; z < shape[0]; z++) {
-            for (int y = 0; y < shape[1]; y++) {
-                for (int x = 0; x < shape[2]; x++, i++) {
-                    if (filled[i]) {
-                        lo[0] = Math.min(lo[0], z);
-                        hi[0] = Math.max(hi[0], z);
-                        lo[1] = Math.min(lo[1], y);
-                        hi[1] = Math.max(hi[1], y);
-                        lo[2] = Math.min(lo[2], x);
-                        hi[2] = Math.max(hi[2], x);
-                    }
-                }
+        for (int z = 0; z < nz; z++) {
+            int[] s = slice[z];
+            if (s != null) {
+                lo[0] = Math.min(lo[0], z);
+                hi[0] = z;
+                lo[1] = Math.min(lo[1], s[0]);
+                hi[1] = Math.max(hi[1], s[1]);
+                lo[2] = Math.min(lo[2], s[2]);
+                hi[2] = Math.max(hi[2], s[3]);
             }
         }
         int[][] bbox = new int[3][];

@@ -1,0 +1,152 @@
+package io.stunet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stunet.nifti.NiftiReader;
+import io.stunet.nifti.NiftiWriter;
+import io.stunet.testing.TestData;
+import io.stunet.volume.DataType;
+import io.stunet.volume.Volume;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code stunet predict} as a user runs it, with the committed demo model on the bundled CT:
+ * outputs on the input grid, per-case failures that do not stop the cohort, 4-D inputs, thin
+ * volumes, and slab/device splits that must not change a single voxel.
+ */
+class PredictCommandTest {
+    @TempDir
+    Path tmp;
+
+    private record Run(int exit, String out) {
+    }
+
+    private Run predict(String... args) {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            String[] full = new String[args.length + 3];
+            full[0] = "predict";
+            full[1] = "--model";
+            full[2] = TestData.file("models/demo").toString();
+            System.arraycopy(args, 0, full, 3, args.length);
+            int exit = StunetCommand.commandLine().execute(full);
+            return new Run(exit, captured.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(saved);
+        }
+    }
+
+    @Test
+    void writesMaskStatsAndPreviewOnTheInputGrid() throws IOException {
+        Path ct = TestData.nifti("example_ct_sm.nii.gz");
+        Path out = tmp.resolve("out");
+        Run run = predict(ct.toString(), "--out", out.toString(), "--no-tta", "--preview");
+        assertEquals(0, run.exit(), run.out());
+
+        Volume input = NiftiReader.read(ct);
+        Volume mask = NiftiReader.read(out.resolve("example_ct_sm_seg.nii.gz"));
+        assertArrayEquals(input.shape(), mask.shape());
+        assertEquals(DataType.UINT8, mask.dataType());
+        assertArrayEquals(input.affine().toArray(), mask.affine().toArray(), 1e-6);
+        assertEquals(input.header().sformCode(), mask.header().sformCode());
+        assertEquals(input.header().qformCode(), mask.header().qformCode());
+
+        JsonNode stats = new ObjectMapper().readTree(out.resolve("example_ct_sm_stats.json").toFile());
+        assertEquals("stunet.stats", stats.get("schema").asText());
+        long voxels = 0;
+        for (JsonNode c : stats.get("classes")) {
+            voxels += c.get("voxels").asLong();
+        }
+        long foreground = 0;
+        for (byte b : mask.bytes()) {
+            if (b != 0) {
+                foreground++;
+            }
+        }
+        assertTrue(foreground > 0, "the demo model finds the body");
+        assertEquals(foreground, voxels, "stats count every labelled voxel of the mask");
+        assertTrue(Files.size(out.resolve("example_ct_sm_preview.png")) > 1000);
+    }
+
+    @Test
+    void failingCasesAreReportedAndTheOthersComplete() throws IOException {
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        Files.copy(TestData.nifti("example_ct_sm.nii.gz"), in.resolve("good.nii.gz"));
+        Files.copy(TestData.nifti("example4d.nii.gz"), in.resolve("fourd.nii.gz"));
+        byte[] whole = Files.readAllBytes(TestData.nifti("example_ct_sm.nii.gz"));
+        Files.write(in.resolve("truncated.nii.gz"), Arrays.copyOf(whole, whole.length / 2));
+        Path out = tmp.resolve("out");
+
+        Run run = predict(in.toString(), "--out", out.toString(), "--no-tta");
+        assertEquals(StunetCommand.EXIT_FAILURE, run.exit(), run.out());
+        assertTrue(Files.exists(out.resolve("good_seg.nii.gz")), run.out());
+        assertTrue(run.out().contains("fourd: UNSUPPORTED_DIMENSIONS"), run.out());
+        assertTrue(run.out().contains("truncated: TRUNCATED_DATA"), run.out());
+        assertTrue(run.out().contains("1 case(s) segmented, 2 failed"), run.out());
+        assertFalse(Files.exists(out.resolve("fourd_seg.nii.gz")));
+    }
+
+    @Test
+    void fourDimensionalInputWithOneVolumeGivesTheSameMask() throws IOException {
+        Volume ct = NiftiReader.read(TestData.nifti("example_ct_sm.nii.gz"));
+        Path in = Files.createDirectories(tmp.resolve("in"));
+        NiftiWriter.write(in.resolve("ct4d.nii.gz"),
+                Volume.wrap(ct.header().withShape(ct.nx(), ct.ny(), ct.nz(), 1), ct.shorts()));
+        NiftiWriter.write(in.resolve("ct3d.nii.gz"), ct);
+        Path out = tmp.resolve("out");
+
+        Run run = predict(in.toString(), "--out", out.toString(), "--no-tta");
+        assertEquals(0, run.exit(), run.out());
+        assertArrayEquals(NiftiReader.read(out.resolve("ct3d_seg.nii.gz")).bytes(),
+                NiftiReader.read(out.resolve("ct4d_seg.nii.gz")).bytes());
+    }
+
+    @Test
+    void slabsAndDevicesDoNotChangeTheMask() throws IOException {
+        Path ct = TestData.nifti("example_ct_sm.nii.gz");
+        Run whole = predict(ct.toString(), "--out", tmp.resolve("whole").toString());
+        Run split = predict(ct.toString(), "--out", tmp.resolve("split").toString(),
+                "--slabs", "3", "--devices", "cpu,cpu");
+        assertEquals(0, whole.exit(), whole.out());
+        assertEquals(0, split.exit(), split.out());
+        assertArrayEquals(NiftiReader.read(tmp.resolve("whole/example_ct_sm_seg.nii.gz")).bytes(),
+                NiftiReader.read(tmp.resolve("split/example_ct_sm_seg.nii.gz")).bytes());
+    }
+
+    @Test
+    void singleSliceVolumeIsSegmentedOnItsOwnGrid() throws IOException {
+        Volume ct = NiftiReader.read(TestData.nifti("example_ct_sm.nii.gz"));
+        int plane = ct.nx() * ct.ny();
+        short[] slice = Arrays.copyOfRange(ct.shorts(), plane * (ct.nz() / 2), plane * (ct.nz() / 2 + 1));
+        Path thin = tmp.resolve("thin.nii.gz");
+        NiftiWriter.write(thin, Volume.wrap(ct.header().withShape(ct.nx(), ct.ny(), 1), slice));
+        Path out = tmp.resolve("out");
+
+        Run run = predict(thin.toString(), "--out", out.toString(), "--no-tta");
+        assertEquals(0, run.exit(), run.out());
+        Volume mask = NiftiReader.read(out.resolve("thin_seg.nii.gz"));
+        assertArrayEquals(new int[] {ct.nx(), ct.ny(), 1}, mask.shape());
+    }
+
+    @Test
+    void badOptionsAreRefusedWithACode() {
+        Run run = predict(TestData.nifti("example_ct_sm.nii.gz").toString(), "--out", tmp.toString(),
+                "--export", "cubic");
+        assertEquals(StunetCommand.EXIT_FAILURE, run.exit());
+    }
+}

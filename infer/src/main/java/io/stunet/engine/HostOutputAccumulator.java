@@ -1,0 +1,42 @@
+package io.stunet.engine;
+
+import ai.djl.ndarray.NDArray;
+import io.stunet.tiling.LabelSlab;
+import io.stunet.tiling.SlabAccumulator;
+import io.stunet.window.Tile;
+
+/** Host-memory accumulation: chunks copied out by {@link HostAggregation} into a {@link SlabAccumulator}. */
+final class HostOutputAccumulator implements OutputAccumulator {
+    private final HostAggregation aggregation;
+    private final SlabAccumulator sink;
+
+    HostOutputAccumulator(HostAggregation aggregation, SlabAccumulator sink) {
+        this.aggregation = aggregation;
+        this.sink = sink;
+    }
+
+    @Override
+    public void accept(NDArray logits, Tile tile, MirrorSet.Flip flip, float scale) {
+        aggregation.accept(logits, tile, flip, scale, sink);
+    }
+
+    @Override
+    public void complete(Tile tile) {
+        sink.complete(tile);
+    }
+
+    @Override
+    public LabelSlab result() {
+        return sink.result();
+    }
+
+    @Override
+    public long peakBytes() {
+        return sink.peakBytes();
+    }
+
+    @Override
+    public void close() {
+        // Host rows are plain Java arrays; nothing native to release.
+    }
+}

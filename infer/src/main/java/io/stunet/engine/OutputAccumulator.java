@@ -1,0 +1,27 @@
+package io.stunet.engine;
+
+import ai.djl.ndarray.NDArray;
+import io.stunet.tiling.LabelSlab;
+import io.stunet.window.Tile;
+
+/**
+ * Receives the raw network outputs of one slab in plan order and turns them into labels:
+ * softmax, un-mirroring, Gaussian weighting, accumulation, argmax. {@link HostOutputAccumulator}
+ * keeps the sums in host memory (CPU default); {@link DeviceOutputAccumulator} keeps them as
+ * tensors on the model's device so that only labels leave a GPU. Both do the same float32
+ * arithmetic per voxel.
+ */
+interface OutputAccumulator extends AutoCloseable {
+    /** Adds the logits (classes, z, y, x) of {@code tile} computed under {@code flip}. */
+    void accept(NDArray logits, Tile tile, MirrorSet.Flip flip, float scale);
+
+    /** Every mirrored output of {@code tile} was accepted. */
+    void complete(Tile tile);
+
+    LabelSlab result();
+
+    long peakBytes();
+
+    @Override
+    void close();
+}
