@@ -77,4 +77,19 @@ class PipelineRunTest {
             assertSameOutputs(expected, tmp.resolve("out2"), io.stunet.predict.CaseFiles.caseName(Path.of(s)));
         }
     }
+
+    @Test
+    void demoModelThroughRunMatchesPredict() throws Exception {
+        // The bundled demo model runs ~1 s per patch on a 2-core machine, so a small volume (2 tiles x 8 mirrors).
+        Path demo = TestData.file("models/demo");
+        Path input = tmp.resolve("demo-in");
+        Files.createDirectories(input);
+        Files.copy(TestData.nifti("anatomical.nii"), input.resolve("anatomical.nii"));
+        Path expected = TinyModel.predict(demo, input, tmp.resolve("demo-predict"), true);
+        PipelineRun.Options o = new PipelineRun.Options(input, tmp.resolve("demo-out"), demo, tmp.resolve("demo-work"),
+                List.of("cpu", "cpu"), 2, true, 0.5, 1, "nearest", false, 2, null, Duration.ofMinutes(5));
+        PipelineRun.Result r = PipelineRun.run(o, p -> { });
+        assertEquals(0, r.failed(), () -> r.cases().toString());
+        assertSameOutputs(expected, tmp.resolve("demo-out"), "anatomical");
+    }
 }

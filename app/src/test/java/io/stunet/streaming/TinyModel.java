@@ -57,7 +57,7 @@ final class TinyModel {
         }
     }
 
-    /** What {@code predict} writes for the files of {@code input} with this model (one device, one slab). */
+    /** What {@code predict} writes for the files of {@code input} with a model directory (one device, one slab). */
     static Path predict(Path model, Path input, Path out, boolean tta) {
         ModelCard card = ModelCard.load(model);
         EngineOptions eo = new EngineOptions().devices(List.of("cpu")).tta(tta).mirrorAxes(card.mirrorAxesArray())
