@@ -3,7 +3,9 @@ package io.stunet.cli;
 import io.stunet.config.StunetConfig;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
+import io.stunet.ingest.IngestService;
 import io.stunet.kafka.StreamingRuntime;
+import io.stunet.model.ModelCard;
 import io.stunet.metrics.ServiceRoutes;
 import io.stunet.streaming.StageDeployment;
 import io.vertx.core.Vertx;
@@ -32,7 +34,7 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run pipeline stages as long-running services (Ctrl-C / SIGTERM stops them gracefully).")
 public final class ServeCommand implements Callable<Integer> {
-    @Option(names = "--roles", split = ",", defaultValue = "preprocess,infer,postprocess",
+    @Option(names = "--roles", split = ",", defaultValue = "ingest,preprocess,infer,postprocess",
             description = "Stages to run in this process (default: ${DEFAULT-VALUE}).")
     List<String> roles;
 
@@ -48,10 +50,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         List<String> stageRoles = new ArrayList<>(roles);
-        if (stageRoles.removeIf(r -> r.trim().equalsIgnoreCase("ingest"))) {
-            throw new StunetException(ErrorCode.INVALID_REQUEST,
-                    "the ingest role is served by the ingest module, which this build does not include yet");
-        }
+        boolean withIngest = stageRoles.removeIf(r -> r.trim().equalsIgnoreCase("ingest"));
         Set<StageDeployment.Role> parsed = StageDeployment.Role.parseAll(stageRoles);
         Map<String, String> overrides = new LinkedHashMap<>();
         if (bootstrap != null) {
@@ -72,14 +71,19 @@ public final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         Router router = ServiceRoutes.create(vertx, rt.metrics(), rt.health());
+        IngestService ingest = withIngest ? startIngest(rt, cfg, router) : null;
         HttpServer http = awaitServer(ServiceRoutes.listen(vertx, router, cfg.getString(StunetConfig.HTTP_HOST),
                 cfg.getInt(StunetConfig.HTTP_PORT)));
-        System.err.printf("stunet serve: roles %s, broker %s, http port %d%n", parsed, rt.bootstrap(), http.actualPort());
+        System.err.printf("stunet serve: roles %s%s, broker %s, http port %d%n", parsed, withIngest ? " + ingest" : "",
+                rt.bootstrap(), http.actualPort());
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 stages.close();
+                if (ingest != null) {
+                    ingest.close();
+                }
                 http.close();
                 rt.close();
                 vertx.close().toCompletionStage().toCompletableFuture().join();
@@ -89,6 +93,24 @@ public final class ServeCommand implements Callable<Integer> {
         }, "stunet-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /** Ingest's API and inbox watcher on the shared router; cases are stamped with the model's sha256. */
+    private static IngestService startIngest(StreamingRuntime rt, StunetConfig cfg, Router router) {
+        Path dir = cfg.getOptionalPath(StunetConfig.MODEL_DIR);
+        if (dir == null) {
+            throw new StunetException(ErrorCode.INVALID_CONFIG, "model.dir is required by the ingest role (case ids include the model)");
+        }
+        ModelCard card = ModelCard.load(dir);
+        String sha = card.modelSha256() != null ? card.modelSha256() : ModelCard.sha256(card.modelFile());
+        IngestService ingest = new IngestService(rt, sha);
+        try {
+            ingest.deploy(router).toCompletionStage().toCompletableFuture().join();
+        } catch (RuntimeException e) {
+            ingest.close();
+            throw new StunetException(ErrorCode.INTERNAL, "ingest did not start", e);
+        }
+        return ingest;
     }
 
     private static HttpServer awaitServer(io.vertx.core.Future<HttpServer> f) {

@@ -6,7 +6,9 @@ import io.stunet.error.StunetException;
 import io.stunet.kafka.CaseStatusView;
 import io.stunet.kafka.StreamingRuntime;
 import io.stunet.model.ModelCard;
-import io.stunet.pipeline.CaseOptions;
+import io.stunet.ingest.IngestService;
+import io.stunet.ingest.RefusedInputException;
+import io.stunet.ingest.SubmitOptions;
 import io.stunet.predict.CaseFiles;
 import io.stunet.records.CaseState;
 import io.stunet.records.CaseStatus;
@@ -31,8 +33,10 @@ import java.util.function.Consumer;
 /**
  * What {@code stunet run} does, callable from tests and benchmarks: one JVM with the embedded
  * broker (data under the work directory, so a restart resumes), the claim-check store, every
- * stage, and a {@link CaseStatusView}. Every NIfTI file of the input directory is submitted
- * (a case already COMPLETED with the same input, model and options is not computed again),
+ * stage, and ingest's {@link IngestService} (its status view and submission path). Every NIfTI
+ * file of the input directory is submitted the way ingest takes any input (a case already
+ * known with the same input, model and options is not computed again; an unusable file is
+ * dead-lettered by ingest),
  * progress is reported from the status topic, and each completed case's mask and statistics
  * are copied from the store into the output directory as {@code NAME_seg.nii.gz} and
  * {@code NAME_stats.json}, the names {@code predict} uses.
@@ -67,6 +71,7 @@ public final class PipelineRun {
         Map<String, String> overrides = new LinkedHashMap<>();
         overrides.put(StunetConfig.KAFKA_EMBEDDED_DIR.name(), o.work().resolve("kafka").toString());
         overrides.put(StunetConfig.STORE_LOCAL_ROOT.name(), o.work().resolve("blobs").toString());
+        overrides.put(StunetConfig.INGEST_UPLOAD_DIR.name(), o.work().resolve("uploads").toString());
         overrides.put(StunetConfig.MODEL_DIR.name(), o.model().toString());
         overrides.put(StunetConfig.PIPELINE_SLABS.name(), Integer.toString(o.slabs()));
         overrides.put(StunetConfig.INFER_DEVICES.name(), String.join(",", o.devices()));
@@ -88,33 +93,35 @@ public final class PipelineRun {
         }
         ModelCard card = ModelCard.load(o.model());
         String modelSha = card.modelSha256() != null ? card.modelSha256() : ModelCard.sha256(card.modelFile());
-        Map<String, String> options = CaseOptions.of(o.tta(), o.step(), o.export(), o.slabs(), o.preview());
+        Map<String, String> options = SubmitOptions.canonical(o.tta(), o.step(), o.export(), o.preview());
         StunetConfig config = config(o);
         createDirectories(o.output());
         Vertx vertx = Vertx.vertx();
         StreamingRuntime rt = null;
         StageDeployment stages = null;
+        IngestService ingest = null;
         CaseStatusView view = null;
         try {
             rt = StreamingRuntime.start(vertx, config, "run");
             stages = StageDeployment.deploy(rt, EnumSet.allOf(StageDeployment.Role.class));
-            view = new CaseStatusView(rt.bootstrap()).start();
+            ingest = new IngestService(rt, modelSha, options);
+            view = ingest.statusView();
             ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
             view.addListener(s -> events.add(new Event(s.caseId(), s.state(), s.stage(), s.progress(), s.updatedAtMillis())));
             waitFor(view::caughtUp, Duration.ofSeconds(60), "status view did not catch up");
 
-            CaseSubmitter submitter = new CaseSubmitter(rt, modelSha);
+            // Ingest's code path: hash, case id, existing result reused, header check, store, RECEIVED, CaseSubmitted.
             Map<String, List<String>> names = new LinkedHashMap<>();
             long start = System.nanoTime();
             for (Path f : files) {
-                String id = submitter.caseId(f, options);
-                boolean again = names.containsKey(id);
-                names.computeIfAbsent(id, k -> new ArrayList<>()).add(CaseFiles.caseName(f));
-                CaseStatus s = view.get(id).orElse(null);
-                boolean done = s != null && s.state() == CaseState.COMPLETED && rt.store().exists(BlobKeys.mask(id));
-                if (!again && !done) {
-                    submitter.submit(f, options);
+                String id;
+                try {
+                    id = StageDeployment.await(ingest.submitFile(f, options));
+                } catch (RefusedInputException e) {
+                    // Ingest dead-lettered it and published FAILED with the reader's code; the summary shows it.
+                    id = e.caseId();
                 }
+                names.computeIfAbsent(id, k -> new ArrayList<>()).add(CaseFiles.caseName(f));
             }
             long deadline = o.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + o.timeout().toNanos();
             while (true) {
@@ -154,8 +161,8 @@ public final class PipelineRun {
             }
             return new Result(outcomes, seconds, List.copyOf(events));
         } finally {
-            if (view != null) {
-                view.close();
+            if (ingest != null) {
+                ingest.close();
             }
             if (stages != null) {
                 stages.close();

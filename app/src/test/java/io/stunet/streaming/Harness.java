@@ -49,7 +49,7 @@ final class Harness implements AutoCloseable {
         o.put(StunetConfig.INFER_DEVICES.name(), "cpu,cpu");
         o.put(StunetConfig.STAGE_RETRY_BACKOFF_MS.name(), "50");
         o.putAll(extra);
-        options = CaseOptions.of(false, 0.5, "nearest", Integer.parseInt(o.getOrDefault("pipeline.slabs", "1")), false);
+        options = CaseOptions.of(false, 0.5, "nearest", false);
         runtime = StreamingRuntime.start(vertx, StunetConfig.load(null, Map.of(), o), "test");
         view = new CaseStatusView(runtime.bootstrap()).start();
         PipelineRun.waitFor(view::caughtUp, Duration.ofSeconds(60), "status view");

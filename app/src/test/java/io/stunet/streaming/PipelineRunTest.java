@@ -1,5 +1,7 @@
 package io.stunet.streaming;
 
+import io.stunet.error.ErrorCode;
+import io.stunet.error.StunetException;
 import io.stunet.nifti.NiftiReader;
 import io.stunet.records.CaseState;
 import io.stunet.testing.TestData;
@@ -91,5 +93,33 @@ class PipelineRunTest {
         PipelineRun.Result r = PipelineRun.run(o, p -> { });
         assertEquals(0, r.failed(), () -> r.cases().toString());
         assertSameOutputs(expected, tmp.resolve("demo-out"), "anatomical");
+    }
+
+    @Test
+    void runReportsInputsIngestRefusesAndCompletesTheRest() throws Exception {
+        Path input = tmp.resolve("mixed-in");
+        Files.createDirectories(input);
+        Files.copy(TestData.nifti("anatomical.nii"), input.resolve("anatomical.nii"));
+        Path fourD = input.resolve("example4d.nii.gz");
+        Files.copy(TestData.nifti("example4d.nii.gz"), fourD);
+        ErrorCode expected;
+        try {
+            NiftiReader.read(fourD).require3d();
+            throw new AssertionError("4-D sample reads as 3-D");
+        } catch (StunetException e) {
+            expected = e.code();
+        }
+        PipelineRun.Result r = PipelineRun.run(options(input, tmp.resolve("mixed-out"), tmp.resolve("mixed-work"), 1, false),
+                p -> { });
+        assertEquals(1, r.failed(), () -> r.cases().toString());
+        for (PipelineRun.CaseOutcome c : r.cases()) {
+            if (c.name().equals("example4d")) {
+                assertEquals(CaseState.FAILED, c.state());
+                assertEquals(expected, c.code());
+            } else {
+                assertEquals(CaseState.COMPLETED, c.state());
+                assertTrue(Files.exists(tmp.resolve("mixed-out").resolve(c.name() + "_seg.nii.gz")));
+            }
+        }
     }
 }

@@ -113,6 +113,10 @@ public final class StunetConfig {
             "Comma-separated directories and `s3://bucket/prefix` roots that `{\"uri\": ...}` submissions may name. Empty: refused.");
     public static final ConfigKey INGEST_INBOX_DIR = key("ingest.inbox.dir", PATH, "", 0,
             "Directory watched for NIfTI files to submit (each taken once complete). Empty: no watcher.");
+    public static final ConfigKey INGEST_UPLOAD_DIR = key("ingest.upload.dir", PATH, "work/uploads", 0,
+            "Directory where uploads and remote inputs are spooled before they go to the store.");
+    public static final ConfigKey INGEST_INBOX_STABLE_MS = key("ingest.inbox.stable.ms", INT, "2000", 0,
+            "An inbox file without a `.done` marker is taken once its size and mtime stay unchanged this long.");
     public static final ConfigKey OUTBOX_DIR = key("postprocess.outbox.dir", PATH, "", 0,
             "Directory where postprocess also writes each finished mask and statistics. Empty: store only.");
     public static final ConfigKey PIPELINE_SLABS = key("pipeline.slabs", INT, "1", 1,

@@ -39,6 +39,12 @@ public enum ErrorCode {
     IO_FAILURE(true),
     /** The stage instance is shutting down (its worker pool or engine is closed); another instance retries. */
     UNAVAILABLE(true),
+    /** An API request without the configured bearer token, or with a different one. */
+    UNAUTHORIZED(false),
+    /** The case (or its result) does not exist, or does not exist yet. */
+    NOT_FOUND(false),
+    /** A request body larger than the configured limit. */
+    PAYLOAD_TOO_LARGE(false),
     /** An invariant of our own code was violated; always a bug. */
     INTERNAL(false);
 

@@ -3,17 +3,16 @@ package io.stunet.pipeline;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
 
-import java.math.BigDecimal;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * The per-case processing options carried by {@code CaseSubmitted.options} and therefore part
- * of the case id, in the canonical text form ingest writes: {@code export}, {@code preview},
- * {@code slabs}, {@code step} (plain decimal without trailing zeros) and {@code tta}. The
- * stages read them from here; a missing option takes {@code predict}'s default (slabs: the
- * stage's configuration).
+ * of the case id, in the canonical text form ingest writes ({@code SubmitOptions}):
+ * {@code export}, {@code preview}, {@code step} ({@link Double#toString}) and {@code tta}. Only
+ * options that change the result belong here; slab count and devices are deployment
+ * configuration (tiling is exact). A missing option takes {@code predict}'s default.
  */
 public final class CaseOptions {
     /** {@code true}/{@code false}: test-time mirroring. */
@@ -24,38 +23,18 @@ public final class CaseOptions {
     public static final String EXPORT = "export";
     /** {@code true}: postprocess also renders a preview PNG (not part of the mask). */
     public static final String PREVIEW = "preview";
-    /** Z-slabs the case is split into (exact: the mask does not depend on it). */
-    public static final String SLABS = "slabs";
 
     private CaseOptions() {
     }
 
     /** The canonical option map (sorted keys, normalised values). */
-    public static Map<String, String> of(boolean tta, double step, String export, int slabs, boolean preview) {
+    public static Map<String, String> of(boolean tta, double step, String export, boolean preview) {
         Map<String, String> m = new TreeMap<>();
         m.put(TTA, Boolean.toString(tta));
-        m.put(STEP, new BigDecimal(Double.toString(step)).stripTrailingZeros().toPlainString());
+        m.put(STEP, Double.toString(step));
         m.put(EXPORT, export.toLowerCase(Locale.ROOT));
-        m.put(SLABS, Integer.toString(slabs));
         m.put(PREVIEW, Boolean.toString(preview));
         return m;
-    }
-
-    /** The case's slab count, or {@code fallback} when the submission did not say. */
-    public static int slabs(Map<String, String> options, int fallback) {
-        String s = options.get(SLABS);
-        if (s == null) {
-            return fallback;
-        }
-        try {
-            int n = Integer.parseInt(s.trim());
-            if (n >= 1) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below with the option's name
-        }
-        throw new StunetException(ErrorCode.INVALID_REQUEST, "case option slabs must be a positive integer");
     }
 
     public static boolean tta(Map<String, String> options) {

@@ -59,7 +59,7 @@ public final class PreprocessService {
     private final WorkerExecutor workers;
 
     /**
-     * @param slabs   z-slabs per case when the submission does not say (at most the preprocessed depth)
+     * @param slabs   z-slabs per case (at most the preprocessed depth)
      * @param threads worker threads for reading, preprocessing and writing (each holds a case in memory)
      */
     public PreprocessService(StreamingRuntime runtime, ModelCard card, int slabs, int threads) {
@@ -106,7 +106,7 @@ public final class PreprocessService {
             writeFloats(raw, pre.data());
             BlobRef volumeRef = store.putFile(BlobKeys.preprocessedVolume(c.caseId()), raw);
 
-            int[] bounds = SlabPlan.bounds(shape[0], CaseOptions.slabs(c.options(), slabs));
+            int[] bounds = SlabPlan.bounds(shape[0], slabs);
             int count = bounds.length - 1;
             CaseManifest manifest = new CaseManifest(CaseManifest.SCHEMA_VERSION, pre.properties(), c.input(),
                     c.inputName(), c.modelSha256(), c.options(), count);

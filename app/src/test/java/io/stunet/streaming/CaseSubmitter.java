@@ -21,28 +21,27 @@ import java.security.MessageDigest;
 import java.util.Map;
 
 /**
- * Puts a local NIfTI file into the pipeline the way ingest does: case id from (input sha256,
- * model sha256, options), the file stored as {@code cases/{id}/input.nii.gz}, status RECEIVED
- * then {@link CaseSubmitted} on {@code stunet.case.submitted}, both acknowledged by the broker
- * before this returns. Used by {@code run} and the tests; the HTTP and inbox paths of ingest
- * publish the same records.
+ * Test helper that puts a local NIfTI file straight onto {@code stunet.case.submitted} with the
+ * records ingest publishes (case id from input sha256, model sha256 and options; RECEIVED then
+ * {@link CaseSubmitted}), but without ingest's header check, so that bad inputs reach the
+ * preprocess stage and its dead-letter path is exercised.
  */
-public final class CaseSubmitter {
+final class CaseSubmitter {
     private final StreamingRuntime runtime;
     private final String modelSha256;
 
-    public CaseSubmitter(StreamingRuntime runtime, String modelSha256) {
+    CaseSubmitter(StreamingRuntime runtime, String modelSha256) {
         this.runtime = runtime;
         this.modelSha256 = modelSha256;
     }
 
     /** The case id {@code file} gets with these options (reads the file). */
-    public String caseId(Path file, Map<String, String> options) {
+    String caseId(Path file, Map<String, String> options) {
         return CaseIds.derive(sha256(file), modelSha256, options);
     }
 
     /** Stores and announces the file; returns its case id. Blocking. */
-    public String submit(Path file, Map<String, String> options) {
+    String submit(Path file, Map<String, String> options) {
         String caseId = caseId(file, options);
         BlobRef input = runtime.store().putFile(BlobKeys.input(caseId), file);
         CaseSubmitted record = new CaseSubmitted(caseId, input, file.getFileName().toString(), modelSha256, options,

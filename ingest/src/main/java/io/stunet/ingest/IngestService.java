@@ -1,0 +1,181 @@
+package io.stunet.ingest;
+
+import io.stunet.config.StunetConfig;
+import io.stunet.kafka.CaseStatusView;
+import io.stunet.kafka.StreamingRuntime;
+import io.stunet.metrics.ServiceRoutes;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The ingest service: how inputs enter the pipeline. It owns a {@link CaseStatusView} of the
+ * status topic and the submission path shared by the HTTP API, the inbox watcher and the
+ * {@code run} command ({@link #submitFile}). {@link #deploy()} deploys the
+ * {@link IngestVerticle} (HTTP server on {@code http.host}/{@code http.port} with the API,
+ * {@code /metrics}, {@code /health/*}, and the inbox watcher when {@code ingest.inbox.dir} is
+ * set); undeploying it, or closing Vert.x, stops everything and closes the view. Settings come
+ * from the runtime's configuration ({@code ingest.*} keys, docs/configuration.md).
+ */
+public final class IngestService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(IngestService.class);
+
+    private final StreamingRuntime runtime;
+    private final StunetConfig config;
+    private final CaseStatusView view;
+    private final CaseSubmitter submitter;
+    private final IngestMetrics metrics;
+    private final UriRoots roots;
+    private final Path spoolDir;
+    private final Map<String, String> defaults;
+    private volatile boolean closed;
+    private volatile IngestVerticle verticle;
+
+    /**
+     * Starts the status view (a background reader); the HTTP server starts with {@link #deploy()}.
+     *
+     * @param modelSha256 SHA-256 of the model file cases are segmented with (part of every case id)
+     * @param defaults    canonical case options used where a submission gives none
+     *                  ({@code run}'s command-line options; see {@link SubmitOptions})
+     */
+    public IngestService(StreamingRuntime runtime, String modelSha256, Map<String, String> defaults) {
+        this.runtime = runtime;
+        this.config = runtime.config();
+        this.defaults = SubmitOptions.override(defaults, k -> null);
+        this.roots = new UriRoots(config);
+        this.spoolDir = config.getPath(StunetConfig.INGEST_UPLOAD_DIR);
+        this.metrics = new IngestMetrics(runtime.metrics().registry());
+        this.view = new CaseStatusView(runtime.bootstrap());
+        this.submitter = new CaseSubmitter(runtime, modelSha256, view, metrics);
+        view.start();
+        runtime.health().register("ingest.status-view", view::caughtUp);
+    }
+
+    /** With {@code predict}'s default options. */
+    public IngestService(StreamingRuntime runtime, String modelSha256) {
+        this(runtime, modelSha256, SubmitOptions.defaults());
+    }
+
+    /**
+     * Creates the service and deploys its verticle on the runtime's Vert.x; the future
+     * completes with the service once the HTTP server listens.
+     */
+    public static Future<IngestService> deploy(StreamingRuntime runtime, String modelSha256) {
+        IngestService service = new IngestService(runtime, modelSha256);
+        return service.deploy().map(id -> service);
+    }
+
+    /** Deploys the HTTP server and inbox watcher; completes with the deployment id. */
+    public Future<String> deploy() {
+        return deploy(null);
+    }
+
+    /**
+     * Deploys the inbox watcher and mounts the API on {@code router}, which another HTTP
+     * server of this process serves ({@code serve} with several roles on one port); with
+     * {@code null}, an own server as {@link #deploy()}. Completes with the deployment id.
+     */
+    public Future<String> deploy(Router router) {
+        IngestVerticle v = new IngestVerticle(this, router);
+        verticle = v;
+        return runtime.vertx().deployVerticle(v);
+    }
+
+    /** The port of the service's own HTTP server (useful with {@code http.port = 0}); -1 when not deployed or mounted on a shared router. */
+    public int port() {
+        IngestVerticle v = verticle;
+        return v == null ? -1 : v.port();
+    }
+
+    /**
+     * Submits a local NIfTI file as it is ({@code .nii}/{@code .nii.gz}; the file is read,
+     * not moved), under its own file name. Completes with the case id, whether the case is
+     * new or already known; fails with {@link RefusedInputException} (carrying the case id,
+     * recorded in the DLQ and as FAILED) when the file is not a usable NIfTI, or with a
+     * {@code StunetException} when the broker or store fails.
+     */
+    public Future<String> submitFile(Path file, Map<String, String> options) {
+        return submit(file, file.getFileName().toString(), options, "api").map(Submission::caseId);
+    }
+
+    /** {@link #submitFile} with the full answer (status, whether the case existed). */
+    public Future<Submission> submit(Path file, String inputName, Map<String, String> options) {
+        return submit(file, inputName, options, "api");
+    }
+
+    Future<Submission> submit(Path file, String inputName, Map<String, String> options, String source) {
+        Map<String, String> canonical;
+        try {
+            UriRoots.requireNiftiName(file.getFileName().toString());
+            canonical = SubmitOptions.override(options, k -> null);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        return submitter.submit(file, inputName, canonical, source);
+    }
+
+    /** Resolves a {@code uri} against the configured roots (spooling S3 objects) and submits it. */
+    Future<Submission> submitUri(String uri, String name, Map<String, String> options, String source) {
+        Vertx vertx = runtime.vertx();
+        return vertx.executeBlocking(() -> roots.resolve(uri, spoolDir), false).compose(r ->
+                submitter.submit(r.file(), name != null ? name : r.name(), options, source).onComplete(ar -> {
+                    if (r.temporary()) {
+                        vertx.executeBlocking(() -> {
+                            UriRoots.deleteQuietly(r.file());
+                            return null;
+                        }, false);
+                    }
+                }));
+    }
+
+    /** A router with the operational endpoints and the ingest API (what the verticle serves). */
+    public Router router() {
+        Router router = ServiceRoutes.create(runtime.vertx(), runtime.metrics(), runtime.health());
+        mountApi(router);
+        return router;
+    }
+
+    /** Mounts the ingest API (and {@code /openapi.yaml}) on an existing router. */
+    public void mountApi(Router router) {
+        List<String> tokens = config.getList(StunetConfig.INGEST_AUTH_TOKENS);
+        if (tokens.isEmpty()) {
+            LOG.warn("event=ingest_auth_disabled reason=\"ingest.auth.tokens is empty\"");
+        }
+        new IngestRoutes(runtime.vertx(), this, submitter, view, runtime.store(), metrics,
+                config.getLong(StunetConfig.INGEST_MAX_BODY_BYTES), spoolDir, tokens, roots).mount(router);
+    }
+
+    /** The latest status of every case (for {@code run}'s progress and tests). */
+    public CaseStatusView statusView() {
+        return view;
+    }
+
+    /** The canonical options a submission without options gets. */
+    public Map<String, String> defaultOptions() {
+        return defaults;
+    }
+
+    StunetConfig config() {
+        return config;
+    }
+
+    Vertx vertx() {
+        return runtime.vertx();
+    }
+
+    /** Stops the status view; idempotent. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            runtime.health().unregister("ingest.status-view");
+            view.close();
+        }
+    }
+}
