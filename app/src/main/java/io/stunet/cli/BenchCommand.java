@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
             BenchNiftiCommand.class,
             BenchPreprocessCommand.class,
             BenchPipelineCommand.class,
+            BenchInferCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @Spec

@@ -29,14 +29,15 @@ import picocli.CommandLine.Parameters;
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Segment a NIfTI file or every NIfTI file of a directory (no Kafka).")
 public final class PredictCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "INPUT", description = "A .nii/.nii.gz file or a directory of them.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "INPUT", defaultValue = BundledPaths.SAMPLES,
+            description = "A .nii/.nii.gz file or a directory of them. Default: the bundled sample CT (${DEFAULT-VALUE}).")
     Path input;
 
     @Option(names = "--model", paramLabel = "DIR", description = "Model directory (model.json + model.pt). Default: ${DEFAULT-VALUE}.",
-            defaultValue = "models/demo")
+            defaultValue = BundledPaths.DEMO_MODEL)
     Path model;
 
-    @Option(names = "--out", paramLabel = "DIR", required = true, description = "Output directory.")
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/predict", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Option(names = "--tta", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -64,14 +65,14 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ModelCard card = ModelCard.load(model);
+        ModelCard card = ModelCard.load(BundledPaths.resolve(model));
         ExportMode mode;
         try {
             mode = ExportMode.parse(export);
         } catch (IllegalArgumentException e) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "--export must be nearest or linear: " + export);
         }
-        List<Path> cases = CaseFiles.list(input);
+        List<Path> cases = CaseFiles.list(BundledPaths.resolve(input));
         if (cases.isEmpty()) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "no .nii or .nii.gz files in " + input);
         }

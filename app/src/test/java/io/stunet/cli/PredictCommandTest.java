@@ -119,8 +119,8 @@ class PredictCommandTest {
     @Test
     void slabsAndDevicesDoNotChangeTheMask() throws IOException {
         Path ct = TestData.nifti("example_ct_sm.nii.gz");
-        Run whole = predict(ct.toString(), "--out", tmp.resolve("whole").toString());
-        Run split = predict(ct.toString(), "--out", tmp.resolve("split").toString(),
+        Run whole = predict(ct.toString(), "--out", tmp.resolve("whole").toString(), "--no-tta");
+        Run split = predict(ct.toString(), "--out", tmp.resolve("split").toString(), "--no-tta",
                 "--slabs", "3", "--devices", "cpu,cpu");
         assertEquals(0, whole.exit(), whole.out());
         assertEquals(0, split.exit(), split.out());

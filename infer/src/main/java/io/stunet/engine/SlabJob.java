@@ -41,10 +41,6 @@ final class SlabJob {
         return issued < total;
     }
 
-    int remaining() {
-        return total - done;
-    }
-
     Tile tileOf(int input) {
         return tiles.get(input / mirrors.size());
     }
