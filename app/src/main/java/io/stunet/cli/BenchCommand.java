@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             BenchNiftiCommand.class,
             BenchPreprocessCommand.class,
+            BenchPipelineCommand.class,
             BenchInferCommand.class,
         })
 public final class BenchCommand implements Runnable {

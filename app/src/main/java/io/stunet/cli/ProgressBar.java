@@ -9,7 +9,7 @@ import java.util.Locale;
  * seconds and at 100%, so logs stay readable. Thread-safe: engine callbacks may update it
  * from any thread.
  */
-final class ProgressBar implements AutoCloseable {
+public final class ProgressBar implements AutoCloseable {
     private static final int WIDTH = 30;
     private static final long PLAIN_INTERVAL_NANOS = 5_000_000_000L;
 
@@ -23,7 +23,7 @@ final class ProgressBar implements AutoCloseable {
     private long lastPlainNanos;
     private boolean finished;
 
-    ProgressBar(PrintStream out, String label, long total) {
+    public ProgressBar(PrintStream out, String label, long total) {
         this(out, label, total, System.console() != null);
     }
 
@@ -34,12 +34,12 @@ final class ProgressBar implements AutoCloseable {
         this.interactive = interactive;
     }
 
-    synchronized void addTotal(long more) {
+    public synchronized void addTotal(long more) {
         total += more;
         render(false);
     }
 
-    synchronized void step(long n, String detail) {
+    public synchronized void step(long n, String detail) {
         done += n;
         if (detail != null) {
             this.detail = detail;
@@ -47,7 +47,7 @@ final class ProgressBar implements AutoCloseable {
         render(false);
     }
 
-    synchronized void detail(String detail) {
+    public synchronized void detail(String detail) {
         this.detail = detail;
         render(false);
     }

@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             PreprocessCommand.class,
             PredictCommand.class,
+            RunCommand.class,
+            ServeCommand.class,
             BenchCommand.class,
         })
 public final class StunetCommand implements Runnable {

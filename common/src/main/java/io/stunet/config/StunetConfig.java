@@ -101,7 +101,6 @@ public final class StunetConfig {
             "Interface the service HTTP server (API, `/metrics`, `/health/*`) binds to.");
     public static final ConfigKey HTTP_PORT = key("http.port", INT, "8080", 0,
             "Port of the service HTTP server; 0 picks a free port.");
-
     public static final ConfigKey MODEL_DIR = key("model.dir", PATH, "", 0,
             "Model directory (`model.json` + `model.pt`) the infer stage loads; required by infer and run.");
     public static final ConfigKey INFER_DEVICES = key("infer.devices", STRING, "cpu", 0,
@@ -120,6 +119,18 @@ public final class StunetConfig {
             "An inbox file without a `.done` marker is taken once its size and mtime stay unchanged this long.");
     public static final ConfigKey OUTBOX_DIR = key("postprocess.outbox.dir", PATH, "", 0,
             "Directory where postprocess also writes each finished mask and statistics. Empty: store only.");
+    public static final ConfigKey PIPELINE_SLABS = key("pipeline.slabs", INT, "1", 1,
+            "Z-slabs per case published by preprocess (one tile request each); exact, spreads a case over devices.");
+    public static final ConfigKey INFER_BATCH = key("infer.batch", INT, "1", 1,
+            "Network inputs per forward pass.");
+    public static final ConfigKey INFER_TTA = key("infer.tta", BOOLEAN, "true", 0,
+            "Test-time mirroring of the infer service; cases submitted with another `tta` option are refused.");
+    public static final ConfigKey INFER_STEP = key("infer.step", STRING, "0.5", 0,
+            "Sliding-window step (fraction of the patch) of the infer service; cases with another `step` are refused.");
+    public static final ConfigKey INFER_INTAKE = key("infer.intake", INT, "4", 1,
+            "Slabs the inference engine holds at once; when full, the infer stage pauses its partitions.");
+    public static final ConfigKey STAGE_WORKER_THREADS = key("stage.worker.threads", INT, "2", 1,
+            "Worker threads per stage for blocking work (store I/O, preprocessing, export).");
 
     private final Map<String, String> values;
 

@@ -37,6 +37,8 @@ public enum ErrorCode {
     BLOB_CORRUPT(false),
     /** Local file-system failure while reading inputs or writing outputs. */
     IO_FAILURE(true),
+    /** The stage instance is shutting down (its worker pool or engine is closed); another instance retries. */
+    UNAVAILABLE(true),
     /** An API request without the configured bearer token, or with a different one. */
     UNAUTHORIZED(false),
     /** The case (or its result) does not exist, or does not exist yet. */

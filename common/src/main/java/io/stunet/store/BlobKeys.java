@@ -66,4 +66,9 @@ public final class BlobKeys {
     public static String stats(String caseId) {
         return casePrefix(caseId) + "stats.json";
     }
+
+    /** Optional preview image (three mid-slices with the labels). */
+    public static String preview(String caseId) {
+        return casePrefix(caseId) + "preview.png";
+    }
 }

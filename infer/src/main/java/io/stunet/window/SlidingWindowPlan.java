@@ -2,6 +2,7 @@ package io.stunet.window;
 
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
+import io.stunet.pipeline.SlabPlan;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -72,16 +73,7 @@ public final class SlidingWindowPlan {
      * tiles evenly and each start is rounded half to even ({@code np.round}).
      */
     static int[] steps(int patch, int size, double step) {
-        double target = patch * step;
-        int n = (int) Math.ceil((size - patch) / target) + 1;
-        int[] out = new int[n];
-        if (n > 1) {
-            double actual = (double) (size - patch) / (n - 1);
-            for (int i = 0; i < n; i++) {
-                out[i] = (int) Math.rint(actual * i);
-            }
-        }
-        return out;
+        return SlabPlan.starts(patch, size, step);
     }
 
     public int[] shape() {
@@ -173,12 +165,7 @@ public final class SlidingWindowPlan {
      * first ones one slice larger when the division is not even. Empty slabs are never produced.
      */
     public static int[] slabBounds(int depth, int count) {
-        int n = Math.max(1, Math.min(count, depth));
-        int[] b = new int[n + 1];
-        for (int i = 0; i <= n; i++) {
-            b[i] = (int) ((long) depth * i / n);
-        }
-        return b;
+        return SlabPlan.bounds(depth, count);
     }
 
     @Override

@@ -1,0 +1,102 @@
+package io.stunet.cli;
+
+import io.stunet.error.ErrorCode;
+import io.stunet.error.StunetException;
+import io.stunet.export.ExportMode;
+import io.stunet.records.CaseState;
+import io.stunet.streaming.PipelineRun;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code stunet run}: every NIfTI file of a folder through the streaming pipeline in this JVM
+ * (embedded Kafka broker, claim-check store and all stages), with a progress bar fed by the
+ * status topic. Broker data and blobs live under the work directory, so running again after
+ * an interruption resumes instead of starting over. Exit status 0 when every case completed,
+ * {@link StunetCommand#EXIT_FAILURE} with a summary of the failed cases otherwise.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Segment every NIfTI file of a folder through Kafka (embedded broker, all stages in one JVM).")
+public final class RunCommand implements Callable<Integer> {
+    @Option(names = "--input", required = true, paramLabel = "DIR", description = "Folder of .nii/.nii.gz files.")
+    Path input;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Where NAME_seg.nii.gz and NAME_stats.json go.")
+    Path output;
+
+    @Option(names = "--model", paramLabel = "DIR", defaultValue = "models/demo",
+            description = "Model directory (model.json + model.pt). Default: ${DEFAULT-VALUE}.")
+    Path model;
+
+    @Option(names = "--work", paramLabel = "DIR", defaultValue = "work",
+            description = "Broker data and blob store (kept, so a restart resumes). Default: ${DEFAULT-VALUE}.")
+    Path work;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (YAML or properties); options here win.")
+    Path config;
+
+    @Option(names = "--devices", split = ",", defaultValue = "cpu", description = "Inference devices (default: ${DEFAULT-VALUE}).")
+    List<String> devices;
+
+    @Option(names = "--slabs", defaultValue = "1", description = "Z-slabs per case (exact; spreads a case over devices).")
+    int slabs;
+
+    @Option(names = "--tta", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Test-time mirroring (default: on).")
+    boolean tta;
+
+    @Option(names = "--step", defaultValue = "0.5", description = "Sliding-window step (default: ${DEFAULT-VALUE}).")
+    double step;
+
+    @Option(names = "--batch", defaultValue = "1", description = "Network inputs per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--intake", defaultValue = "4", description = "Slabs the engine holds at once (default: ${DEFAULT-VALUE}).")
+    int intake;
+
+    @Option(names = "--export", defaultValue = "nearest", description = "nearest (default) or linear.")
+    String export;
+
+    @Option(names = "--preview", description = "Also write NAME_preview.png.")
+    boolean preview;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Give up waiting after this many seconds (default: none).")
+    Long timeout;
+
+    @Override
+    public Integer call() {
+        try {
+            ExportMode.parse(export);
+        } catch (IllegalArgumentException e) {
+            throw new StunetException(ErrorCode.INVALID_REQUEST, "--export must be nearest or linear: " + export);
+        }
+        PipelineRun.Options o = new PipelineRun.Options(input, output, model, work, devices, slabs, tta, step, batch,
+                export, preview, intake, config, timeout == null ? null : Duration.ofSeconds(timeout));
+        PipelineRun.Result r;
+        try (ProgressBar bar = new ProgressBar(System.err, "run", 1000)) {
+            long[] shown = {0};
+            r = PipelineRun.run(o, p -> {
+                long now = Math.round(p[0] * 1000);
+                synchronized (shown) {
+                    bar.step(now - shown[0], String.format(Locale.ROOT, "%d/%d cases done", (long) p[1], (long) p[2]));
+                    shown[0] = now;
+                }
+            });
+        }
+        long failed = r.failed();
+        System.out.printf(Locale.ROOT, "%d case(s) segmented, %d failed in %.1f s; outputs in %s%n",
+                r.cases().size() - failed, failed, r.seconds(), output);
+        for (PipelineRun.CaseOutcome c : r.cases()) {
+            if (c.state() != CaseState.COMPLETED) {
+                System.out.println("  failed " + c.name() + ": " + c.code() + ": " + c.message());
+            }
+        }
+        return failed == 0 ? 0 : StunetCommand.EXIT_FAILURE;
+    }
+}

@@ -1,0 +1,222 @@
+package io.stunet.streaming;
+
+import io.stunet.config.StunetConfig;
+import io.stunet.error.ErrorCode;
+import io.stunet.error.StunetException;
+import io.stunet.kafka.CaseStatusView;
+import io.stunet.kafka.StreamingRuntime;
+import io.stunet.model.ModelCard;
+import io.stunet.ingest.IngestService;
+import io.stunet.ingest.RefusedInputException;
+import io.stunet.ingest.SubmitOptions;
+import io.stunet.predict.CaseFiles;
+import io.stunet.records.CaseState;
+import io.stunet.records.CaseStatus;
+import io.stunet.store.BlobKeys;
+import io.stunet.store.ClaimCheckStore;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+
+/**
+ * What {@code stunet run} does, callable from tests and benchmarks: one JVM with the embedded
+ * broker (data under the work directory, so a restart resumes), the claim-check store, every
+ * stage, and ingest's {@link IngestService} (its status view and submission path). Every NIfTI
+ * file of the input directory is submitted the way ingest takes any input (a case already
+ * known with the same input, model and options is not computed again; an unusable file is
+ * dead-lettered by ingest),
+ * progress is reported from the status topic, and each completed case's mask and statistics
+ * are copied from the store into the output directory as {@code NAME_seg.nii.gz} and
+ * {@code NAME_stats.json}, the names {@code predict} uses.
+ */
+public final class PipelineRun {
+    /** Options of one run; {@code config} may be {@code null}. */
+    public record Options(Path input, Path output, Path model, Path work, List<String> devices, int slabs, boolean tta,
+                          double step, int batch, String export, boolean preview, int intake, Path config,
+                          Duration timeout) {
+    }
+
+    /** How one case ended. {@code code} and {@code message} are set when it failed. */
+    public record CaseOutcome(String name, String caseId, CaseState state, ErrorCode code, String message) {
+    }
+
+    /** A status change seen during the run (the stage timeline). */
+    public record Event(String caseId, CaseState state, String stage, double progress, long atMillis) {
+    }
+
+    /** Every case's outcome, the wall time from first submission to the last final state, the events. */
+    public record Result(List<CaseOutcome> cases, double seconds, List<Event> events) {
+        public long failed() {
+            return cases.stream().filter(c -> c.state() != CaseState.COMPLETED).count();
+        }
+    }
+
+    private PipelineRun() {
+    }
+
+    /** The configuration {@code run} uses: the file and environment, then the command-line options. */
+    public static StunetConfig config(Options o) {
+        Map<String, String> overrides = new LinkedHashMap<>();
+        overrides.put(StunetConfig.KAFKA_EMBEDDED_DIR.name(), o.work().resolve("kafka").toString());
+        overrides.put(StunetConfig.STORE_LOCAL_ROOT.name(), o.work().resolve("blobs").toString());
+        overrides.put(StunetConfig.INGEST_UPLOAD_DIR.name(), o.work().resolve("uploads").toString());
+        overrides.put(StunetConfig.MODEL_DIR.name(), o.model().toString());
+        overrides.put(StunetConfig.PIPELINE_SLABS.name(), Integer.toString(o.slabs()));
+        overrides.put(StunetConfig.INFER_DEVICES.name(), String.join(",", o.devices()));
+        overrides.put(StunetConfig.INFER_BATCH.name(), Integer.toString(o.batch()));
+        overrides.put(StunetConfig.INFER_TTA.name(), Boolean.toString(o.tta()));
+        overrides.put(StunetConfig.INFER_STEP.name(), Double.toString(o.step()));
+        overrides.put(StunetConfig.INFER_INTAKE.name(), Integer.toString(o.intake()));
+        return StunetConfig.load(o.config(), System.getenv(), overrides);
+    }
+
+    /**
+     * Runs the folder to the end. {@code progress} gets (done fraction over all cases, a short
+     * detail) from the status view's thread.
+     */
+    public static Result run(Options o, Consumer<double[]> progress) {
+        List<Path> files = CaseFiles.list(o.input());
+        if (files.isEmpty()) {
+            throw new StunetException(ErrorCode.INVALID_REQUEST, "no .nii or .nii.gz files in " + o.input());
+        }
+        ModelCard card = ModelCard.load(o.model());
+        String modelSha = card.modelSha256() != null ? card.modelSha256() : ModelCard.sha256(card.modelFile());
+        Map<String, String> options = SubmitOptions.canonical(o.tta(), o.step(), o.export(), o.preview());
+        StunetConfig config = config(o);
+        createDirectories(o.output());
+        Vertx vertx = Vertx.vertx();
+        StreamingRuntime rt = null;
+        StageDeployment stages = null;
+        IngestService ingest = null;
+        CaseStatusView view = null;
+        try {
+            rt = StreamingRuntime.start(vertx, config, "run");
+            stages = StageDeployment.deploy(rt, EnumSet.allOf(StageDeployment.Role.class));
+            ingest = new IngestService(rt, modelSha, options);
+            view = ingest.statusView();
+            ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
+            view.addListener(s -> events.add(new Event(s.caseId(), s.state(), s.stage(), s.progress(), s.updatedAtMillis())));
+            waitFor(view::caughtUp, Duration.ofSeconds(60), "status view did not catch up");
+
+            // Ingest's code path: hash, case id, existing result reused, header check, store, RECEIVED, CaseSubmitted.
+            Map<String, List<String>> names = new LinkedHashMap<>();
+            long start = System.nanoTime();
+            for (Path f : files) {
+                String id;
+                try {
+                    id = StageDeployment.await(ingest.submitFile(f, options));
+                } catch (RefusedInputException e) {
+                    // Ingest dead-lettered it and published FAILED with the reader's code; the summary shows it.
+                    id = e.caseId();
+                }
+                names.computeIfAbsent(id, k -> new ArrayList<>()).add(CaseFiles.caseName(f));
+            }
+            long deadline = o.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + o.timeout().toNanos();
+            while (true) {
+                double sum = 0;
+                int finals = 0;
+                for (String id : names.keySet()) {
+                    CaseStatus s = view.get(id).orElse(null);
+                    if (s != null) {
+                        sum += s.state().isFinal() ? 1.0 : s.progress();
+                        finals += s.state().isFinal() ? 1 : 0;
+                    }
+                }
+                progress.accept(new double[] {sum / names.size(), finals, names.size()});
+                if (finals == names.size()) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    break;
+                }
+                sleep(100);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            List<CaseOutcome> outcomes = new ArrayList<>();
+            for (Map.Entry<String, List<String>> e : names.entrySet()) {
+                CaseStatus s = view.get(e.getKey()).orElse(null);
+                for (String name : e.getValue()) {
+                    if (s != null && s.state() == CaseState.COMPLETED) {
+                        writeOutputs(rt.store(), e.getKey(), name, o.output(), o.preview());
+                        outcomes.add(new CaseOutcome(name, e.getKey(), CaseState.COMPLETED, null, null));
+                    } else if (s != null && s.state() == CaseState.FAILED) {
+                        outcomes.add(new CaseOutcome(name, e.getKey(), CaseState.FAILED, s.errorCode(), s.errorMessage()));
+                    } else {
+                        outcomes.add(new CaseOutcome(name, e.getKey(), s == null ? CaseState.RECEIVED : s.state(),
+                                ErrorCode.INTERNAL, "not finished before the timeout"));
+                    }
+                }
+            }
+            return new Result(outcomes, seconds, List.copyOf(events));
+        } finally {
+            if (ingest != null) {
+                ingest.close();
+            }
+            if (stages != null) {
+                stages.close();
+            }
+            if (rt != null) {
+                rt.close();
+            }
+            StageDeployment.await(vertx.close());
+        }
+    }
+
+    /** Copies a completed case's mask and statistics (and preview) from the store, atomically per file. */
+    public static void writeOutputs(ClaimCheckStore store, String caseId, String name, Path out, boolean preview) {
+        copy(store, BlobKeys.mask(caseId), out.resolve(name + "_seg.nii.gz"));
+        copy(store, BlobKeys.stats(caseId), out.resolve(name + "_stats.json"));
+        if (preview && store.exists(BlobKeys.preview(caseId))) {
+            copy(store, BlobKeys.preview(caseId), out.resolve(name + "_preview.png"));
+        }
+    }
+
+    private static void copy(ClaimCheckStore store, String key, Path target) {
+        Path partial = target.resolveSibling("." + target.getFileName() + ".partial");
+        try (InputStream in = store.open(key)) {
+            Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new StunetException(ErrorCode.IO_FAILURE, "cannot write output " + target.getFileName(), e);
+        }
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new StunetException(ErrorCode.IO_FAILURE, "cannot create output directory " + dir, e);
+        }
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier condition, Duration timeout, String what) {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new StunetException(ErrorCode.BROKER_FAILURE, what);
+            }
+            sleep(50);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StunetException(ErrorCode.INTERNAL, "interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package io.stunet.infer.service;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.stunet.engine.InferenceEngine;
+import io.stunet.engine.SlabRequest;
+import io.stunet.engine.SlabResult;
+import io.stunet.error.ErrorCode;
+import io.stunet.error.StunetException;
+import io.stunet.kafka.Inbound;
+import io.stunet.kafka.Outbound;
+import io.stunet.kafka.SlabLedger;
+import io.stunet.kafka.StageConsumer;
+import io.stunet.kafka.StageHandler;
+import io.stunet.kafka.StageVerticle;
+import io.stunet.kafka.StreamingRuntime;
+import io.stunet.pipeline.CaseManifest;
+import io.stunet.pipeline.CaseOptions;
+import io.stunet.pipeline.CaseOutputs;
+import io.stunet.pipeline.SlabLabels;
+import io.stunet.pipeline.SlabPlan;
+import io.stunet.pipeline.StageWork;
+import io.stunet.records.BlobRef;
+import io.stunet.records.CaseState;
+import io.stunet.records.CaseStatus;
+import io.stunet.records.TileRequested;
+import io.stunet.records.TileSegmented;
+import io.stunet.store.BlobKeys;
+import io.stunet.store.ClaimCheckStore;
+import io.stunet.store.Digests;
+import io.stunet.tiling.LabelSlab;
+import io.stunet.topics.Topics;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The infer stage: a thin adapter from {@code stunet.tile.requested} to
+ * {@code stunet.tile.segmented} around a shared {@link InferenceEngine}. A worker range-reads
+ * the planes the slab's tiles need from {@code preprocessed.f32}, offers the slab to the
+ * engine (whose device threads do the work), and writes the labels as
+ * {@code slabs/{i}.labels}. The consumer's capacity callback is the engine's intake, so when
+ * every device slot is taken the assigned partitions pause while polling goes on. A slab whose
+ * labels are already in the store (a redelivery after a crash) is not computed again.
+ */
+public final class InferService {
+    public static final String STAGE = "infer";
+
+    private final StreamingRuntime runtime;
+    private final InferenceEngine engine;
+    private final WorkerExecutor workers;
+    private final SlabLedger ledger = new SlabLedger(4096);
+    private final Counter computed;
+    private final Counter reused;
+
+    /**
+     * @param engine  opened with the model, devices, TTA and step this service serves
+     * @param threads worker threads for store reads and writes (the engine has its own device threads)
+     */
+    public InferService(StreamingRuntime runtime, InferenceEngine engine, int threads) {
+        this.runtime = runtime;
+        this.engine = engine;
+        this.workers = runtime.vertx().createSharedWorkerExecutor("stunet-infer-io", threads);
+        MeterRegistry registry = runtime.metrics().registry();
+        this.computed = Counter.builder("stunet_infer_slabs_total").tag("result", "computed").register(registry);
+        this.reused = Counter.builder("stunet_infer_slabs_total").tag("result", "reused").register(registry);
+        List<String> devices = engine.options().devices();
+        for (int i = 0; i < devices.size(); i++) {
+            int slot = i;
+            Gauge.builder("stunet_infer_device_busy_seconds", engine, e -> e.busyNanos()[slot] / 1e9)
+                    .tag("device", devices.get(i) + "#" + i)
+                    .description("Forward-pass plus aggregation time of a device slot; rate() gives the busy ratio")
+                    .register(registry);
+        }
+    }
+
+    /** The stage as a verticle on {@code stunet.tile.requested}, paused while the engine is full. */
+    public StageVerticle<TileRequested> verticle() {
+        return new StageVerticle<>(runtime, STAGE, Topics.TILE_REQUESTED, TileRequested.class, handler(),
+                engine::hasCapacity);
+    }
+
+    /** A consumer (not started) for callers that manage it directly, e.g. to stop it abruptly. */
+    public StageConsumer<TileRequested> consumer() {
+        return runtime.stage(STAGE, Topics.TILE_REQUESTED, TileRequested.class, handler(), engine::hasCapacity);
+    }
+
+    public StageHandler<TileRequested> handler() {
+        return this::handle;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Future<List<Outbound>> handle(Inbound<TileRequested> in) {
+        TileRequested t = in.value();
+        ledger.firstSeen(t.caseId(), t.slab(), t.slabCount());
+        Context context = runtime.vertx().getOrCreateContext();
+        return StageWork.<Object>onPool(workers, () -> start(t), STAGE).compose(started -> {
+            if (started instanceof List<?> done) {
+                reused.increment();
+                return Future.succeededFuture((List<Outbound>) done);
+            }
+            return Future.fromCompletionStage((CompletableFuture<SlabResult>) started, context)
+                    .compose(r -> StageWork.onPool(workers, () -> {
+                        TileSegmented seg = write(t, r);
+                        computed.increment();
+                        return outbounds(seg, runtime.store());
+                    }, STAGE));
+        });
+    }
+
+    /**
+     * Blocking: the outbounds of an existing result, or the engine's future for the slab after
+     * its planes were read from the store. Waiting for engine intake here is rare: the consumer
+     * pauses its partitions as soon as the intake is full.
+     */
+    private Object start(TileRequested t) {
+        if (CaseOutputs.present(runtime.store(), t.caseId())) {
+            return CaseOutputs.alreadyCompleted(t.caseId(), STAGE);
+        }
+        Object prepared = prepare(t);
+        if (prepared instanceof TileSegmented existing) {
+            return outbounds(existing, runtime.store());
+        }
+        return engine.submit((SlabRequest) prepared);
+    }
+
+    /** Blocking: an existing result, or the slab request with its planes read from the store. */
+    private Object prepare(TileRequested t) {
+        ClaimCheckStore store = runtime.store();
+        String labelsKey = BlobKeys.slabLabels(t.caseId(), t.slab());
+        if (store.exists(labelsKey)) {
+            byte[] blob = store.get(labelsKey);
+            SlabLabels existing = SlabLabels.decode(blob);
+            if (existing.z0() == t.zStart() && existing.z1() == t.zEnd()) {
+                BlobRef ref = new BlobRef(labelsKey, blob.length, Digests.sha256Hex(blob));
+                return new TileSegmented(t.caseId(), t.slab(), t.slabCount(), t.zStart(), t.zEnd(), ref, "store", 0);
+            }
+        }
+        CaseManifest manifest = CaseManifest.fromJson(store.get(t.properties()));
+        checkOptions(manifest);
+        int c = t.shape().get(0);
+        int[] shape = {t.shape().get(1), t.shape().get(2), t.shape().get(3)};
+        int[] read = SlabPlan.readRange(shape[0], engine.options().patch()[0], engine.options().step(), t.zStart(), t.zEnd());
+        if (read[0] < t.readZStart() || read[1] > t.readZEnd()) {
+            throw new StunetException(ErrorCode.INVALID_REQUEST, "tile request reads planes [" + t.readZStart() + ", "
+                    + t.readZEnd() + ") but its tiles need [" + read[0] + ", " + read[1] + ")");
+        }
+        long plane = (long) shape[1] * shape[2];
+        int planes = t.readZEnd() - t.readZStart();
+        if (4L * planes * plane > Integer.MAX_VALUE - 8) {
+            throw new StunetException(ErrorCode.VOLUME_TOO_LARGE, "slab read range exceeds 2 GiB; use more slabs");
+        }
+        float[][] channels = new float[c][];
+        for (int ch = 0; ch < c; ch++) {
+            long offset = 4L * (((long) ch * shape[0] + t.readZStart()) * plane);
+            byte[] bytes = store.getRange(t.volume().key(), offset, (int) (4L * planes * plane));
+            channels[ch] = new float[(int) (planes * plane)];
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(channels[ch]);
+        }
+        SlabRangeSource source = new SlabRangeSource(channels, shape, t.readZStart(), t.readZEnd());
+        return new SlabRequest(t.caseId(), source, t.slab(), t.slabCount());
+    }
+
+    private void checkOptions(CaseManifest m) {
+        boolean tta = CaseOptions.tta(m.options());
+        double step = CaseOptions.step(m.options());
+        if (tta != engine.options().tta() || step != engine.options().step()) {
+            throw new StunetException(ErrorCode.INVALID_REQUEST, "case asks for tta=" + tta + " step=" + step
+                    + " but this infer service runs tta=" + engine.options().tta() + " step=" + engine.options().step());
+        }
+    }
+
+    /** Blocking: stores the slab's labels (deterministic key, identical bytes on a repeat). */
+    private TileSegmented write(TileRequested t, SlabResult r) {
+        LabelSlab l = r.labels();
+        byte[] blob = new SlabLabels(l.z0(), l.z1(), l.height(), l.width(), l.bytes(), l.shorts()).encode();
+        BlobRef ref = runtime.store().put(BlobKeys.slabLabels(t.caseId(), t.slab()), blob);
+        return new TileSegmented(t.caseId(), t.slab(), t.slabCount(), t.zStart(), t.zEnd(), ref, r.device(),
+                r.nanos() / 1_000_000);
+    }
+
+    private static List<Outbound> outbounds(TileSegmented seg, ClaimCheckStore store) {
+        int present = SlabLedger.slabsInStore(store, seg.caseId()).cardinality();
+        double progress = 0.2 + 0.7 * Math.min(present, seg.slabCount()) / seg.slabCount();
+        return List.of(Outbound.status(CaseStatus.of(seg.caseId(), CaseState.INFERRING, progress, STAGE)),
+                Outbound.of(Topics.TILE_SEGMENTED, seg));
+    }
+
+    /** Releases the I/O pool; the engine belongs to the caller. */
+    public void close() {
+        workers.close();
+    }
+}
