@@ -24,13 +24,15 @@ import picocli.CommandLine.Option;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Segment every NIfTI file of a folder through Kafka (embedded broker, all stages in one JVM).")
 public final class RunCommand implements Callable<Integer> {
-    @Option(names = "--input", required = true, paramLabel = "DIR", description = "Folder of .nii/.nii.gz files.")
+    @Option(names = "--input", paramLabel = "DIR", defaultValue = BundledPaths.SAMPLES,
+            description = "Folder of .nii/.nii.gz files. Default: the bundled sample CT (${DEFAULT-VALUE}).")
     Path input;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Where NAME_seg.nii.gz and NAME_stats.json go.")
+    @Option(names = "--output", paramLabel = "DIR", defaultValue = "out/run",
+            description = "Where NAME_seg.nii.gz and NAME_stats.json go. Default: ${DEFAULT-VALUE}.")
     Path output;
 
-    @Option(names = "--model", paramLabel = "DIR", defaultValue = "models/demo",
+    @Option(names = "--model", paramLabel = "DIR", defaultValue = BundledPaths.DEMO_MODEL,
             description = "Model directory (model.json + model.pt). Default: ${DEFAULT-VALUE}.")
     Path model;
 
@@ -76,7 +78,7 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "--export must be nearest or linear: " + export);
         }
-        PipelineRun.Options o = new PipelineRun.Options(input, output, model, work, devices, slabs, tta, step, batch,
+        PipelineRun.Options o = new PipelineRun.Options(BundledPaths.resolve(input), output, BundledPaths.resolve(model), work, devices, slabs, tta, step, batch,
                 export, preview, intake, config, timeout == null ? null : Duration.ofSeconds(timeout));
         PipelineRun.Result r;
         try (ProgressBar bar = new ProgressBar(System.err, "run", 1000)) {
