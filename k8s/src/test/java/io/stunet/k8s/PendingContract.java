@@ -8,8 +8,8 @@ import java.util.Set;
 /**
  * Names the manifests rely on that the services do not yet expose as constants: the stage
  * (role) names with the topic each consumes, the {@code serve} options, configuration keys
- * the stage services will read (as their {@code STUNET_*} variables), the operational HTTP
- * paths and the inference engine's meters. Everything here is a candidate for a constant in
+ * the stage services will read (as their {@code STUNET_*} variables) and the operational HTTP
+ * paths. Everything here is a candidate for a constant in
  * common; once the code defines one, the tests should read it from there and the entry here
  * goes away.
  */
@@ -39,10 +39,4 @@ final class PendingContract {
     static final String METRICS_PATH = "/metrics";
     static final String LIVE_PATH = "/health/live";
     static final String READY_PATH = "/health/ready";
-
-    /** Prometheus names of the inference engine's meters (as exposed, with suffixes). */
-    static final Set<String> PENDING_METRICS = Set.of(
-            "stunet_infer_patches_total",
-            "stunet_infer_batch_fill_ratio",
-            "stunet_infer_device_busy_ratio");
 }
