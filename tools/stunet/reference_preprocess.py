@@ -136,7 +136,7 @@ def resample_data_or_seg(data, new_shape, is_seg, axis=None, order=3, do_separat
                     reshaped_final_data.append(map_coordinates(reshaped_data, coord_map, order=order_z,
                                                                mode='nearest')[None])
                 else:
-                    raise NotImplementedError("order_z > 0 for segmentations is not used by nnU-Net v1 inference")
+                    raise ValueError("order_z > 0 for segmentations is not used by nnU-Net v1 inference")
             else:
                 reshaped_final_data.append(reshaped_data[None])
         reshaped_final_data = np.vstack(reshaped_final_data)
