@@ -207,7 +207,7 @@ class PipelineRobustnessTest {
     void burstOfSmallCasesCompletesWithBoundedInFlightAndNoEviction() throws Exception {
         Path dir = tmp.resolve("burst");
         Files.createDirectories(dir);
-        int n = 60;
+        int n = 200;
         List<Path> files = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             files.add(generated(dir, i));
