@@ -52,6 +52,7 @@ public final class IngestService implements AutoCloseable {
         this.spoolDir = config.getPath(StunetConfig.INGEST_UPLOAD_DIR);
         this.metrics = new IngestMetrics(runtime.metrics().registry());
         this.view = new CaseStatusView(runtime.bootstrap());
+        metrics.casesByState(view);
         this.submitter = new CaseSubmitter(runtime, modelSha256, view, metrics);
         view.start();
         runtime.health().register("ingest.status-view", view::caughtUp);

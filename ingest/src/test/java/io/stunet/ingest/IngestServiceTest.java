@@ -271,6 +271,12 @@ class IngestServiceTest {
         assertEquals("FAILED", status.getString("state"));
         assertEquals(ErrorCode.INVALID_NIFTI.name(), status.getString("errorCode"));
         assertTrue(runtime.metrics().scrape().contains("outcome=\"refused\""));
+        await("cases-by-state gauge counts the failed case", () -> {
+            java.util.regex.Matcher m = java.util.regex.Pattern
+                    .compile("stunet_cases\\{service=\"ingest\",state=\"FAILED\"} ([0-9.]+)")
+                    .matcher(runtime.metrics().scrape());
+            return m.find() && Double.parseDouble(m.group(1)) >= 1;
+        });
     }
 
     @Test
