@@ -83,7 +83,7 @@ class MonitoringConsistencyTest {
 
     private static Set<String> exposedNames() throws Exception {
         Set<String> names = new TreeSet<>();
-        for (String line : get(PendingContract.METRICS_PATH).body().split("\n")) {
+        for (String line : get(ServiceRoutes.METRICS_PATH).body().split("\n")) {
             if (!line.isEmpty() && !line.startsWith("#")) {
                 names.add(line.split("[{ ]", 2)[0]);
             }
@@ -138,7 +138,7 @@ class MonitoringConsistencyTest {
                 "stunet_stage_consumer_lag", "stunet_infer_batch_fill_ratio", "stunet_infer_device_busy_ratio")) {
             assertTrue(used.contains(needed), "dashboard lacks " + needed);
         }
-        String body = get(PendingContract.METRICS_PATH).body();
+        String body = get(ServiceRoutes.METRICS_PATH).body();
         assertTrue(body.contains("outcome=\"dead_letter\""), "the failures panel filters on an outcome the code emits");
         assertTrue(body.contains("outcome=\"ok\""), "the throughput panel filters on an outcome the code emits");
     }
@@ -155,7 +155,7 @@ class MonitoringConsistencyTest {
         assertTrue(exposedNames().contains(metric), metric + " is not exposed");
         // The script's awk pattern ^name[{ ] must match the exposition line of the gauge.
         Pattern line = Pattern.compile("^" + metric + "[{ ].*\\s([0-9.eE+-]+)$", Pattern.MULTILINE);
-        String body = get(PendingContract.METRICS_PATH).body();
+        String body = get(ServiceRoutes.METRICS_PATH).body();
         assertTrue(line.matcher(body).find(), body.lines().filter(l -> l.contains(metric)).toList().toString());
         // It polls the service's own HTTP port.
         int port = ((Number) Manifests.list(Manifests.serviceContainer(infer), "ports").get(0).get("containerPort")).intValue();
