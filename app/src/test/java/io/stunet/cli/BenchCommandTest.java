@@ -20,6 +20,13 @@ class BenchCommandTest {
     }
 
     @Test
+    void badShapeIsAnInvalidRequest() {
+        InspectCommandTest.Run r = InspectCommandTest.run("bench", "nifti", "--shape", "64,48");
+        assertEquals(StunetCommand.EXIT_FAILURE, r.exit());
+        assertTrue(r.err().startsWith("error: INVALID_REQUEST: "), r.err());
+    }
+
+    @Test
     void benchWithoutSubcommandListsThem() {
         InspectCommandTest.Run r = InspectCommandTest.run("bench");
         assertEquals(0, r.exit(), r.err());
