@@ -86,7 +86,7 @@ class MonitoringConsistencyTest {
 
     private static Set<String> exposedNames() throws Exception {
         Set<String> names = new TreeSet<>();
-        for (String line : get(PendingContract.METRICS_PATH).body().split("\n")) {
+        for (String line : get(ServiceRoutes.METRICS_PATH).body().split("\n")) {
             if (!line.isEmpty() && !line.startsWith("#")) {
                 names.add(line.split("[{ ]", 2)[0]);
             }
@@ -141,7 +141,7 @@ class MonitoringConsistencyTest {
                 "stunet_infer_forward_seconds_sum")) {
             assertTrue(used.contains(needed), "dashboard lacks " + needed);
         }
-        String body = get(PendingContract.METRICS_PATH).body();
+        String body = get(ServiceRoutes.METRICS_PATH).body();
         assertTrue(body.contains("outcome=\"dead_letter\""), "the failures panel filters on an outcome the code emits");
         assertTrue(body.contains("outcome=\"ok\""), "the throughput panel filters on an outcome the code emits");
     }
@@ -158,7 +158,7 @@ class MonitoringConsistencyTest {
         assertTrue(exposedNames().contains(metric), metric + " is not exposed");
         // The script's awk pattern ^name[{ ] must match the exposition line of the gauge.
         Pattern line = Pattern.compile("^" + metric + "[{ ].*\\s([0-9.eE+-]+)$", Pattern.MULTILINE);
-        String body = get(PendingContract.METRICS_PATH).body();
+        String body = get(ServiceRoutes.METRICS_PATH).body();
         assertTrue(line.matcher(body).find(), body.lines().filter(l -> l.contains(metric)).toList().toString());
         // It polls the service's own HTTP port.
         int port = ((Number) Manifests.list(Manifests.serviceContainer(infer), "ports").get(0).get("containerPort")).intValue();

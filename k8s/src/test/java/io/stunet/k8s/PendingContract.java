@@ -7,11 +7,10 @@ import java.util.Set;
 
 /**
  * Names the manifests rely on that the services do not yet expose as constants: the stage
- * (role) names with the topic each consumes, the {@code serve} options, configuration keys
- * the stage services will read (as their {@code STUNET_*} variables) and the operational HTTP
- * paths. Everything here is a candidate for a constant in
- * common; once the code defines one, the tests should read it from there and the entry here
- * goes away.
+ * (role) names with the topic each consumes and the {@code serve} options. Everything here is
+ * a candidate for a constant in the code; once the code defines one, the tests read it from
+ * there and the entry here goes away (configuration keys, HTTP paths and meter names already
+ * come from {@code StunetConfig}, {@code ServiceRoutes} and the services' own registries).
  */
 final class PendingContract {
     private PendingContract() {
@@ -29,14 +28,4 @@ final class PendingContract {
     static final String SERVE_COMMAND = "serve";
     static final String ROLES_OPTION = "--roles";
     static final String CONFIG_OPTION = "--config";
-
-    /** Environment variables of configuration keys the stage services are expected to add. */
-    static final Set<String> PENDING_ENV = Set.of(
-            "STUNET_MODEL_DIR",          // model.dir: the model directory infer loads
-            "STUNET_INFER_DEVICES",      // infer.devices: comma-separated devices (cpu, gpu0, ...)
-            "STUNET_INGEST_AUTH_TOKENS"); // ingest.auth.tokens: accepted bearer tokens
-
-    static final String METRICS_PATH = "/metrics";
-    static final String LIVE_PATH = "/health/live";
-    static final String READY_PATH = "/health/ready";
 }

@@ -1,5 +1,6 @@
 package io.stunet.k8s;
 
+import io.stunet.metrics.ServiceRoutes;
 import io.stunet.config.ConfigKey;
 import io.stunet.config.StunetConfig;
 import io.stunet.kafka.StageOptions;
@@ -119,7 +120,7 @@ class PipelineConsistencyTest {
             Map<String, String> env = environment(docs, c);
             for (String var : env.keySet()) {
                 if (var.startsWith("STUNET_")) {
-                    assertTrue(known.contains(var) || PendingContract.PENDING_ENV.contains(var), id + ": " + var + " is no configuration key");
+                    assertTrue(known.contains(var), id + ": " + var + " is no configuration key");
                 }
             }
             StunetConfig config = config(docs, env);
@@ -150,7 +151,7 @@ class PipelineConsistencyTest {
         assertEquals(Yaml.loadOne(Manifests.k8s().resolve("base/secret-template.yaml")).get("stringData") instanceof Map<?, ?> m
                 ? m.keySet() : Set.of(), secret.keySet(), overlay + ": the Secret's keys differ from the template's");
         for (String key : secret.keySet()) {
-            assertTrue(PendingContract.PENDING_ENV.contains(key) || (byEnv.containsKey(key) && byEnv.get(key).secret()),
+            assertTrue(byEnv.containsKey(key) && byEnv.get(key).secret(),
                     overlay + ": " + key + " is not a secret configuration key");
         }
         // Secret keys never appear as literal values in a manifest.
@@ -303,7 +304,7 @@ class PipelineConsistencyTest {
                 .map(Manifests::name).sorted().toList();
         assertEquals(stages.values().stream().map(Manifests::name).sorted().toList(), monitored, overlay + ": ServiceMonitor targets");
         Map<String, Object> endpoint = list(sm, "spec.endpoints").get(0);
-        assertEquals(PendingContract.METRICS_PATH, endpoint.get("path"));
+        assertEquals(ServiceRoutes.METRICS_PATH, endpoint.get("path"));
         assertEquals("http", endpoint.get("port"));
     }
 
@@ -317,7 +318,16 @@ class PipelineConsistencyTest {
         Map<String, String> env = Manifests.env(fetch);
         assertEquals(c.getString(StunetConfig.STORE_S3_ENDPOINT), env.get("STUNET_STORE_S3_ENDPOINT"), overlay);
         assertEquals(c.getString(StunetConfig.STORE_S3_BUCKET), env.get("MODEL_BUCKET"), overlay);
-        String modelDir = Manifests.env(Manifests.serviceContainer(infer)).get("STUNET_MODEL_DIR");
+        Map<String, Object> service = Manifests.serviceContainer(infer);
+        String modelDir = config(docs, environment(docs, service)).getString(StunetConfig.MODEL_DIR);
+        assertFalse(modelDir.isEmpty(), overlay + ": infer has no model.dir");
+        // One engine device per GPU the pod gets; CPU inference where it gets none.
+        String devices = config(docs, environment(docs, service)).getString(StunetConfig.INFER_DEVICES);
+        Object gpus = map(service, "resources.limits").get("nvidia.com/gpu");
+        int gpuCount = gpus == null ? 0 : Integer.parseInt(String.valueOf(gpus));
+        List<String> expected = gpuCount == 0 ? List.of("cpu")
+                : java.util.stream.IntStream.range(0, gpuCount).mapToObj(i -> "gpu" + i).toList();
+        assertEquals(expected, List.of(devices.split(",")), overlay + ": infer.devices");
         String fetchMount = (String) list(fetch, "volumeMounts").stream().filter(m -> "models".equals(m.get("name")))
                 .findFirst().orElseThrow().get("mountPath");
         String serviceMount = (String) list(Manifests.serviceContainer(infer), "volumeMounts").stream()

@@ -1,5 +1,6 @@
 package io.stunet.k8s;
 
+import io.stunet.metrics.ServiceRoutes;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -47,9 +48,9 @@ class PodSpecPolicyTest {
         for (Map.Entry<String, Map<String, Object>> e : stages.entrySet()) {
             Map<String, Object> c = Manifests.serviceContainer(e.getValue());
             String id = overlay + ": " + e.getKey();
-            assertEquals(PendingContract.LIVE_PATH, at(c, "livenessProbe.httpGet.path"), id);
-            assertEquals(PendingContract.READY_PATH, at(c, "readinessProbe.httpGet.path"), id);
-            assertEquals(PendingContract.LIVE_PATH, at(c, "startupProbe.httpGet.path"), id);
+            assertEquals(ServiceRoutes.LIVE_PATH, at(c, "livenessProbe.httpGet.path"), id);
+            assertEquals(ServiceRoutes.READY_PATH, at(c, "readinessProbe.httpGet.path"), id);
+            assertEquals(ServiceRoutes.LIVE_PATH, at(c, "startupProbe.httpGet.path"), id);
             for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
                 assertEquals("http", at(c, probe + ".httpGet.port"), id + " " + probe + " port");
             }
