@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -40,38 +41,13 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/predict", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--tta", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Test-time mirroring over the model's mirror axes (default: on, as nnU-Net v1).")
-    boolean tta;
-
-    @Option(names = "--step", defaultValue = "0.5", description = "Sliding-window step as a fraction of the patch (default: ${DEFAULT-VALUE}).")
-    double step;
-
-    @Option(names = "--batch", defaultValue = "1", description = "Network inputs per forward pass (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--devices", split = ",", defaultValue = "cpu",
-            description = "Devices, e.g. cpu or gpu0,gpu1; a device may be listed twice (default: ${DEFAULT-VALUE}).")
-    List<String> devices;
-
-    @Option(names = "--slabs", defaultValue = "1", description = "Split each case into N z-slabs (exact; spreads a case over devices).")
-    int slabs;
-
-    @Option(names = "--export", defaultValue = "nearest", description = "Export to the input grid: nearest (default) or linear.")
-    String export;
-
-    @Option(names = "--preview", description = "Also write NAME_preview.png (three mid-slices with the labels).")
-    boolean preview;
+    @Mixin
+    SegmentationOptions seg;
 
     @Override
     public Integer call() {
         ModelCard card = ModelCard.load(BundledPaths.resolve(model));
-        ExportMode mode;
-        try {
-            mode = ExportMode.parse(export);
-        } catch (IllegalArgumentException e) {
-            throw new StunetException(ErrorCode.INVALID_REQUEST, "--export must be nearest or linear: " + export);
-        }
+        ExportMode mode = seg.exportMode();
         List<Path> cases = CaseFiles.list(BundledPaths.resolve(input));
         if (cases.isEmpty()) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "no .nii or .nii.gz files in " + input);
@@ -81,17 +57,17 @@ public final class PredictCommand implements Callable<Integer> {
         long start = System.nanoTime();
         EngineProgress progress = new EngineProgress();
         EngineOptions options = new EngineOptions()
-                .devices(devices)
-                .batchSize(batch)
-                .tta(tta)
+                .devices(seg.devices)
+                .batchSize(seg.batch)
+                .tta(seg.tta)
                 .mirrorAxes(card.mirrorAxesArray())
-                .step(step)
+                .step(seg.step)
                 .classes(card.numClasses())
                 .patch(card.patchSizeArray())
                 .inputChannels(card.inputChannels())
                 .listener(progress);
         try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), options)) {
-            CaseSegmenter segmenter = new CaseSegmenter(card, engine, mode, slabs, preview);
+            CaseSegmenter segmenter = new CaseSegmenter(card, engine, mode, seg.slabs, seg.preview);
             for (int i = 0; i < cases.size(); i++) {
                 Path file = cases.get(i);
                 String name = CaseFiles.caseName(file);

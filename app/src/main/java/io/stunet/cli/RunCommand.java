@@ -1,17 +1,14 @@
 package io.stunet.cli;
 
-import io.stunet.error.ErrorCode;
-import io.stunet.error.StunetException;
-import io.stunet.export.ExportMode;
 import io.stunet.records.CaseState;
 import io.stunet.streaming.PipelineRun;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,43 +40,20 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (YAML or properties); options here win.")
     Path config;
 
-    @Option(names = "--devices", split = ",", defaultValue = "cpu", description = "Inference devices (default: ${DEFAULT-VALUE}).")
-    List<String> devices;
-
-    @Option(names = "--slabs", defaultValue = "1", description = "Z-slabs per case (exact; spreads a case over devices).")
-    int slabs;
-
-    @Option(names = "--tta", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Test-time mirroring (default: on).")
-    boolean tta;
-
-    @Option(names = "--step", defaultValue = "0.5", description = "Sliding-window step (default: ${DEFAULT-VALUE}).")
-    double step;
-
-    @Option(names = "--batch", defaultValue = "1", description = "Network inputs per forward pass (default: ${DEFAULT-VALUE}).")
-    int batch;
-
     @Option(names = "--intake", defaultValue = "4", description = "Slabs the engine holds at once (default: ${DEFAULT-VALUE}).")
     int intake;
-
-    @Option(names = "--export", defaultValue = "nearest", description = "nearest (default) or linear.")
-    String export;
-
-    @Option(names = "--preview", description = "Also write NAME_preview.png.")
-    boolean preview;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Give up waiting after this many seconds (default: none).")
     Long timeout;
 
+    @Mixin
+    SegmentationOptions seg;
+
     @Override
     public Integer call() {
-        try {
-            ExportMode.parse(export);
-        } catch (IllegalArgumentException e) {
-            throw new StunetException(ErrorCode.INVALID_REQUEST, "--export must be nearest or linear: " + export);
-        }
-        PipelineRun.Options o = new PipelineRun.Options(BundledPaths.resolve(input), output, BundledPaths.resolve(model), work, devices, slabs, tta, step, batch,
-                export, preview, intake, config, timeout == null ? null : Duration.ofSeconds(timeout));
+        seg.exportMode();
+        PipelineRun.Options o = new PipelineRun.Options(BundledPaths.resolve(input), output, BundledPaths.resolve(model), work, seg.devices, seg.slabs, seg.tta, seg.step,
+                seg.batch, seg.export, seg.preview, intake, config, timeout == null ? null : Duration.ofSeconds(timeout));
         PipelineRun.Result r;
         try (ProgressBar bar = new ProgressBar(System.err, "run", 1000)) {
             long[] shown = {0};
