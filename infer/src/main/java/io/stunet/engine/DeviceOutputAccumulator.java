@@ -91,7 +91,7 @@ final class DeviceOutputAccumulator implements OutputAccumulator {
                 NDArray probs = part.softmax(0);
                 probs.attach(scope);
                 part.attach(scope);
-                int[] axes = flipAxes(flip);
+                int[] axes = flip.channelFirstAxes();
                 NDArray oriented = axes.length == 0 ? probs : probs.flip(axes);
                 oriented.attach(scope);
                 NDArray g = gaussian.get(new NDIndex("{}:{}", dz0, dz0 + depth));
@@ -170,21 +170,5 @@ final class DeviceOutputAccumulator implements OutputAccumulator {
     @Override
     public void close() {
         manager.close();
-    }
-
-    private static int[] flipAxes(MirrorSet.Flip flip) {
-        int n = (flip.z() ? 1 : 0) + (flip.y() ? 1 : 0) + (flip.x() ? 1 : 0);
-        int[] axes = new int[n];
-        int i = 0;
-        if (flip.z()) {
-            axes[i++] = 1;
-        }
-        if (flip.y()) {
-            axes[i++] = 2;
-        }
-        if (flip.x()) {
-            axes[i] = 3;
-        }
-        return axes;
     }
 }

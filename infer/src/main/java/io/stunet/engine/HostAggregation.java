@@ -40,7 +40,7 @@ final class HostAggregation {
     /** Softmax, un-mirror and accumulate the output {@code logits} of {@code tile} under {@code flip}. */
     void accept(NDArray logits, Tile tile, MirrorSet.Flip flip, float scale, ProbabilitySink sink) {
         int pz = patch[0];
-        int[] axes = flipAxes(flip);
+        int[] axes = flip.channelFirstAxes();
         for (int dz0 = 0; dz0 < pz; dz0 += chunkDepth) {
             int depth = Math.min(chunkDepth, pz - dz0);
             if (!sink.needs(tile, dz0, depth)) {
@@ -61,21 +61,5 @@ final class HostAggregation {
             }
             sink.add(tile, dz0, depth, buffer, scale);
         }
-    }
-
-    private static int[] flipAxes(MirrorSet.Flip flip) {
-        int n = (flip.z() ? 1 : 0) + (flip.y() ? 1 : 0) + (flip.x() ? 1 : 0);
-        int[] axes = new int[n];
-        int i = 0;
-        if (flip.z()) {
-            axes[i++] = 1;
-        }
-        if (flip.y()) {
-            axes[i++] = 2;
-        }
-        if (flip.x()) {
-            axes[i] = 3;
-        }
-        return axes;
     }
 }

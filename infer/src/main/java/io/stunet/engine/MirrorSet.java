@@ -14,6 +14,22 @@ public final class MirrorSet {
         public boolean any() {
             return z || y || x;
         }
+
+        /** The flipped axes of a (classes, z, y, x) array: 1 = z, 2 = y, 3 = x, in that order. */
+        public int[] channelFirstAxes() {
+            int[] axes = new int[(z ? 1 : 0) + (y ? 1 : 0) + (x ? 1 : 0)];
+            int i = 0;
+            if (z) {
+                axes[i++] = 1;
+            }
+            if (y) {
+                axes[i++] = 2;
+            }
+            if (x) {
+                axes[i] = 3;
+            }
+            return axes;
+        }
     }
 
     private final List<Flip> flips;
