@@ -8,9 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stunet.export.ExportMode;
 import io.stunet.export.LabelMask;
 import io.stunet.export.MaskExporter;
+import io.stunet.model.ModelCard;
 import io.stunet.geometry.PreprocessingProperties;
 import io.stunet.nifti.NiftiHeader;
 import io.stunet.nifti.NiftiReader;
+import io.stunet.preprocess.ModelCardParameters;
 import io.stunet.preprocess.NormalizationSpec;
 import io.stunet.preprocess.PreprocessedCase;
 import io.stunet.preprocess.PreprocessingParameters;
@@ -111,6 +113,18 @@ class PreprocessRoundTripTest {
         int bad = StunetCommand.commandLine().execute("preprocess", TestData.nifti("example_mr_sm.nii.gz").toString(),
                 "--out", out.toString());
         assertEquals(2, bad, "neither --model nor --spacing is a usage error");
+    }
+
+    @Test
+    void preprocessCommandTakesTheModelCardsParameters() throws Exception {
+        Path out = dir.resolve("ct_model.nii.gz");
+        Path model = TestData.file("models/demo");
+        int rc = StunetCommand.commandLine().execute("preprocess", TestData.nifti("example_ct_sm.nii.gz").toString(),
+                "--model", model.toString(), "--out", out.toString());
+        assertEquals(0, rc);
+        Volume input = NiftiReader.read(TestData.nifti("example_ct_sm.nii.gz"));
+        PreprocessedCase direct = new Preprocessor(ModelCardParameters.of(ModelCard.load(model))).run(input);
+        assertArrayEquals(direct.data(), NiftiReader.read(out).toFloat32(0));
     }
 
     static void assertSameGrid(NiftiHeader expected, NiftiHeader actual) {
