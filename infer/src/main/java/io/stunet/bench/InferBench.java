@@ -240,6 +240,9 @@ public final class InferBench {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xmx" + heap);
+        if (io.stunet.simd.Simd.available()) {
+            cmd.add("--add-modules=jdk.incubator.vector");
+        }
         cmd.add("-Dai.djl.offline=true");
         cmd.add("-Dstunet.root=" + root());
         cmd.add("-cp");
