@@ -165,6 +165,27 @@ class STUNet(nn.Module):
         features = self._decode(x)
         return self.seg_outputs[-1](features[-1])
 
+    @torch.jit.export
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Input of the full-resolution head: ``forward(x) == head(features(x))``. The engine
+        runs this and applies the 1x1x1 head itself, fused with softmax and accumulation, so
+        the ``classes x patch`` logits are never materialized."""
+        return self._decode(x)[-1]
+
+    @torch.jit.export
+    def head_weight(self) -> torch.Tensor:
+        """The full-resolution head's 1x1x1 kernel as a (classes, features) matrix."""
+        w = self.seg_outputs[-1].weight
+        return w.reshape(w.shape[0], w.shape[1])
+
+    @torch.jit.export
+    def head_bias(self) -> torch.Tensor:
+        head = self.seg_outputs[-1]
+        b = head.bias
+        if b is None:
+            return torch.zeros(head.weight.shape[0])
+        return b
+
     @torch.jit.unused
     def forward_all(self, x: torch.Tensor) -> List[torch.Tensor]:
         """Logits of every decoder level, full resolution first (for deep supervision)."""

@@ -2,9 +2,14 @@
 
     python3 -m tools.stunet.export --checkpoint CKPT [--plans P] [--dataset D] [--labels L] --out DIR
     python3 -m tools.stunet.export --describe VARIANT [--classes N]
+    python3 -m tools.stunet.export --upgrade DIR
 
 ``model.pt`` is TorchScript (scripted, eval mode, fp32, full-resolution head only):
-input ``(b, c, z, y, x)``, output logits ``(b, classes, z, y, x)``. ``model.json`` follows
+input ``(b, c, z, y, x)``, output logits ``(b, classes, z, y, x)``. It also exports
+``features(x)`` (the head's input), ``head_weight()`` ((classes, features)) and
+``head_bias()``, so the engine can apply the 1x1x1 head itself, fused with softmax and
+accumulation. ``--upgrade`` rewrites an older model directory's ``model.pt`` with these
+methods (same weights, outputs checked identical) and updates ``modelSha256``. ``model.json`` follows
 the schema in docs/architecture.md. The saved file is reloaded and compared with the
 eager network before the directory is considered written.
 """
@@ -159,7 +164,53 @@ def verify(net: STUNet, saved: Path, spatial: Sequence[int]) -> float:
     diff = float((actual - expected).abs().max())
     if not diff <= MAX_ABS_DIFF:
         raise CheckpointError("TorchScript output differs from eager by %g (limit %g)" % (diff, MAX_ABS_DIFF))
+    verify_split_head(loaded, x)
     return diff
+
+
+def verify_split_head(loaded, x: torch.Tensor) -> None:
+    """``forward(x)`` must equal the 1x1x1 head applied to ``features(x)``."""
+    with torch.no_grad():
+        logits = loaded(x)
+        w, b = loaded.head_weight(), loaded.head_bias()
+        rebuilt = torch.einsum("ck,nkzyx->nczyx", w, loaded.features(x)) + b.view(1, -1, 1, 1, 1)
+    diff = float((rebuilt - logits).abs().max())
+    if not diff <= MAX_ABS_DIFF:
+        raise CheckpointError("head(features(x)) differs from forward(x) by %g (limit %g)" % (diff, MAX_ABS_DIFF))
+
+
+def upgrade(model_dir: Path) -> dict:
+    """Re-scripts an existing model directory's ``model.pt`` from its own weights so it has the
+    split-head methods; the logits must stay bit-identical. Returns the updated card."""
+    model_dir = Path(model_dir)
+    card = json.loads((model_dir / CARD_FILE).read_text())
+    model_path = model_dir / card.get("modelFile", MODEL_FILE)
+    old = torch.jit.load(str(model_path), map_location="cpu")
+    state = {k: v.detach().clone() for k, v in old.state_dict().items()}
+    config = checkpoints.derive_config(state, card["architecture"]["poolKernels"])
+    checkpoints.check_state_dict(state, expected_shapes(config))
+    net = STUNet(config)
+    net.load_state_dict(state, strict=True)
+    net.eval()
+    spatial = card["patchSize"]
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn([1, config.input_channels] + list(spatial), generator=gen)
+    scratch = Path(tempfile.mkdtemp(prefix=".upgrade-", dir=str(model_dir)))
+    try:
+        tmp = scratch / model_path.name
+        torch.jit.save(torch.jit.script(net), str(tmp))
+        new = torch.jit.load(str(tmp), map_location="cpu")
+        with torch.no_grad():
+            if not torch.equal(old(x), new(x)):
+                raise CheckpointError("re-scripted model gives different logits than %s" % model_path.name)
+        verify_split_head(new, x)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, model_path)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    card["modelSha256"] = checkpoints.sha256_of(model_path)
+    (model_dir / CARD_FILE).write_text(card_json(card))
+    return card
 
 
 def describe(variant: str, classes: int = 105, input_channels: int = 1) -> dict:
@@ -182,12 +233,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--name", help="model name in model.json (default: from the checkpoint)")
     ap.add_argument("--out", type=Path, help="model directory to write")
     ap.add_argument("--describe", metavar="VARIANT", help="print the S/B/L/H architecture as JSON and exit")
+    ap.add_argument("--upgrade", type=Path, metavar="DIR",
+                    help="re-script DIR/model.pt with the split-head methods (same weights) and exit")
     ap.add_argument("--classes", type=int, default=105, help="outputs for --describe (default 105)")
     ap.add_argument("--input-channels", type=int, default=1, help="input channels for --describe (default 1)")
     args = ap.parse_args(argv)
     try:
         if args.describe:
             print(json.dumps(describe(args.describe, args.classes, args.input_channels)))
+            return 0
+        if args.upgrade:
+            card = upgrade(args.upgrade)
+            print("upgraded %s (sha256 %s)" % (args.upgrade, card["modelSha256"]))
             return 0
         if args.checkpoint is None or args.out is None:
             ap.error("--checkpoint and --out are required (or --describe)")

@@ -1,7 +1,8 @@
 """Small random TorchScript segmentation nets for engine tests and benchmarks.
 
 Shaped like the nets the engine serves (input (b, c, z, y, x) float32, output logits
-(b, classes, z, y, x)), with a strided stage, InstanceNorm3d and a nearest upsample plus
+(b, classes, z, y, x), plus the split-head methods ``features``/``head_weight``/``head_bias``
+that exported STU-Nets have), with a strided stage, InstanceNorm3d and a nearest upsample plus
 skip connection, so that flips, padding and batch composition all matter. Weights come
 from a fixed seed so Java and Python see the same model file.
 
@@ -24,10 +25,27 @@ class TinySegNet(nn.Module):
         self.head = nn.Conv3d(2 * width, classes, 1)
 
     def forward(self, x):
+        return self.head(self.features(x))
+
+    @torch.jit.export
+    def features(self, x):
+        """Input of the 1x1x1 head (see tools/stunet/arch.py STUNet.features)."""
         a = F.leaky_relu(self.norm(self.enc(x)), 0.01)
         b = F.leaky_relu(self.down(a), 0.01)
         b = self.up(F.interpolate(b, size=a.shape[2:], mode='nearest'))
-        return self.head(torch.cat([b, a], 1))
+        return torch.cat([b, a], 1)
+
+    @torch.jit.export
+    def head_weight(self):
+        w = self.head.weight
+        return w.reshape(w.shape[0], w.shape[1])
+
+    @torch.jit.export
+    def head_bias(self):
+        b = self.head.bias
+        if b is None:
+            return torch.zeros(self.head.weight.shape[0])
+        return b
 
 
 def main(argv=None):
@@ -44,8 +62,8 @@ def main(argv=None):
         # Larger weights than the default init give confident, spatially varied argmax maps.
         for prm in net.parameters():
             prm.mul_(3.0)
-        traced = torch.jit.trace(net, torch.zeros(1, a.channels, 8, 8, 8))
-    traced.save(a.out)
+        scripted = torch.jit.script(net)
+    scripted.save(a.out)
 
 
 if __name__ == '__main__':

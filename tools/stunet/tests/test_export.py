@@ -196,3 +196,44 @@ def test_forward_cli_writes_the_torchscript_logits(tmp_path):
     y = np.fromfile(tmp_path / "out.f32", dtype="<f4").reshape(1, 105, 16, 32, 64)
     with torch.no_grad():
         assert np.abs(net(x).numpy() - y).max() <= 1e-5
+
+
+def _head_of_features(loaded, x):
+    with torch.no_grad():
+        w, b = loaded.head_weight(), loaded.head_bias()
+        return torch.einsum("ck,nkzyx->nczyx", w, loaded.features(x)) + b.view(1, -1, 1, 1, 1)
+
+
+def test_exported_model_has_the_split_head_the_engine_fuses(tmp_path):
+    net = random_network(small_config(105))
+    export(checkpoints.load(write_v1(tmp_path / "ckpt", net.state_dict(), net=net)), tmp_path / "model")
+    loaded = torch.jit.load(str(tmp_path / "model" / "model.pt"))
+    x = torch.randn(1, 1, 32, 32, 32, generator=torch.Generator().manual_seed(3))
+    assert tuple(loaded.head_weight().shape) == (105, net.config.dims[0])
+    assert tuple(loaded.head_bias().shape) == (105,)
+    with torch.no_grad():
+        assert float((_head_of_features(loaded, x) - loaded(x)).abs().max()) <= 1e-5
+
+
+def test_upgrade_rescripts_an_old_model_with_identical_logits(tmp_path):
+    net = random_network(small_config(105))
+    export(checkpoints.load(write_v1(tmp_path / "ckpt", net.state_dict(), net=net)), tmp_path / "model")
+    # An "old" model.pt: traced, so it has forward only.
+    x = torch.randn(1, 1, 32, 32, 32, generator=torch.Generator().manual_seed(5))
+    torch.jit.trace(net, x).save(str(tmp_path / "model" / "model.pt"))
+    with torch.no_grad():
+        before = net(x)
+    assert main(["--upgrade", str(tmp_path / "model")]) == 0
+    card = json.loads((tmp_path / "model" / "model.json").read_text())
+    assert card["modelSha256"] == sha256_of(tmp_path / "model" / "model.pt")
+    loaded = torch.jit.load(str(tmp_path / "model" / "model.pt"))
+    with torch.no_grad():
+        assert torch.equal(loaded(x), before)
+        assert float((_head_of_features(loaded, x) - before).abs().max()) <= 1e-5
+
+
+def test_committed_demo_model_has_the_split_head():
+    loaded = torch.jit.load(str(REPO_ROOT / "models" / "demo" / "model.pt"))
+    x = torch.randn(1, 1, 16, 32, 64, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        assert float((_head_of_features(loaded, x) - loaded(x)).abs().max()) <= 1e-5
