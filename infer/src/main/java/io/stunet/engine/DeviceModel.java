@@ -8,6 +8,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
@@ -16,6 +21,7 @@ import ai.djl.translate.NoopTranslator;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.InvalidModelException;
 import io.stunet.error.StunetException;
+import io.stunet.tiling.SegmentationHead;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -42,6 +48,8 @@ public final class DeviceModel implements AutoCloseable {
     private final ZooModel<NDList, NDList> model;
     private final Block block;
     private final ParameterStore parameters;
+    /** The exported 1x1x1 head, or null when the file has no split-head methods (older exports). */
+    private final SegmentationHead head;
     /**
      * One direct input buffer reused for every call. Handing DJL a heap buffer makes it allocate
      * a fresh direct buffer per call, which the JVM frees only on GC: measured as hundreds of MB
@@ -55,6 +63,35 @@ public final class DeviceModel implements AutoCloseable {
         this.model = model;
         this.block = model.getBlock();
         this.parameters = new ParameterStore(model.getNDManager(), false);
+        this.head = readHead(block, model.getNDManager());
+    }
+
+    /**
+     * The head from the TorchScript methods {@code head_weight()} ((classes, features)) and
+     * {@code head_bias()} that tools/stunet/export.py writes next to {@code features(x)}; null
+     * when the module lacks them.
+     */
+    private static SegmentationHead readHead(Block block, NDManager manager) {
+        if (!(block instanceof PtSymbolBlock pt) || !(manager instanceof PtNDManager ptManager)) {
+            return null;
+        }
+        IValue w;
+        try {
+            w = IValueUtils.runMethod(pt, "head_weight");
+        } catch (RuntimeException e) {
+            return null;
+        }
+        try (IValue b = IValueUtils.runMethod(pt, "head_bias"); IValue wv = w;
+             PtNDArray wa = wv.toTensor(ptManager); PtNDArray ba = b.toTensor(ptManager)) {
+            Shape shape = wa.getShape();
+            if (shape.dimension() != 2 || ba.getShape().dimension() != 1 || ba.getShape().get(0) != shape.get(0)
+                    || wa.getDataType() != DataType.FLOAT32 || ba.getDataType() != DataType.FLOAT32) {
+                throw new InvalidModelException("head_weight/head_bias have shapes " + shape + " and " + ba.getShape()
+                        + "; expected float32 (classes, features) and (classes)");
+            }
+            return new SegmentationHead((int) shape.get(0), (int) shape.get(1),
+                    wa.toFloatArray(), ba.toFloatArray());
+        }
     }
 
     /** Loads {@code modelFile} (a {@code .pt} file, or a directory holding {@code model.pt}) on {@code deviceName}. */
@@ -115,15 +152,7 @@ public final class DeviceModel implements AutoCloseable {
      * (n, c, z, y, x); returns the logits (n, classes, z, y, x), owned by {@code manager}.
      */
     public NDArray forward(NDManager manager, float[] batch, int offset, int n, int channels, int[] patch) {
-        Shape shape = new Shape(n, channels, patch[0], patch[1], patch[2]);
-        int floats = (int) shape.size();
-        if (staging == null || staging.capacity() < 4 * floats) {
-            staging = ByteBuffer.allocateDirect(4 * floats).order(ByteOrder.nativeOrder());
-        }
-        staging.clear();
-        staging.asFloatBuffer().put(batch, offset, floats);
-        staging.limit(4 * floats);
-        NDArray input = manager.create(staging, shape, DataType.FLOAT32);
+        NDArray input = input(manager, batch, offset, n, channels, patch);
         try {
             NDList out = block.forward(parameters, new NDList(input), false);
             NDArray logits = out.get(0);
@@ -136,6 +165,41 @@ public final class DeviceModel implements AutoCloseable {
         } finally {
             input.close();
         }
+    }
+
+    /** The split head, or null if this model only has {@code forward}. */
+    public SegmentationHead head() {
+        return head;
+    }
+
+    /**
+     * Runs the network up to its head on {@code n} inputs: returns the features (n, head
+     * channels, z, y, x), owned by {@code manager}. Only for models with a {@link #head()}.
+     */
+    public NDArray features(NDManager manager, float[] batch, int offset, int n, int channels, int[] patch) {
+        if (head == null) {
+            throw new IllegalStateException("model on " + name + " has no split head");
+        }
+        NDArray input = input(manager, batch, offset, n, channels, patch);
+        try (IValue in = IValue.from((PtNDArray) input); IValue out = IValueUtils.runMethod((PtSymbolBlock) block, "features", in)) {
+            return out.toTensor((PtNDManager) manager);
+        } catch (RuntimeException e) {
+            throw new StunetException(ErrorCode.ENGINE_FAILURE, "features pass failed on " + name + ": " + e.getMessage(), e);
+        } finally {
+            input.close();
+        }
+    }
+
+    private NDArray input(NDManager manager, float[] batch, int offset, int n, int channels, int[] patch) {
+        Shape shape = new Shape(n, channels, patch[0], patch[1], patch[2]);
+        int floats = (int) shape.size();
+        if (staging == null || staging.capacity() < 4 * floats) {
+            staging = ByteBuffer.allocateDirect(4 * floats).order(ByteOrder.nativeOrder());
+        }
+        staging.clear();
+        staging.asFloatBuffer().put(batch, offset, floats);
+        staging.limit(4 * floats);
+        return manager.create(staging, shape, DataType.FLOAT32);
     }
 
     @Override

@@ -3,7 +3,9 @@ package io.stunet.engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.stunet.error.ErrorCode;
+import io.stunet.error.InvalidModelException;
 import io.stunet.error.StunetException;
+import io.stunet.tiling.SegmentationHead;
 import io.stunet.tiling.SlabAccumulator;
 import io.stunet.window.PatchExtractor;
 import io.stunet.window.Tile;
@@ -29,7 +31,11 @@ final class DeviceWorker implements Runnable {
     private final EngineOptions options;
     private final EngineListener listener;
     private final Consumer<SlabJob> onFinished;
+    /** Logits path: softmax by libtorch, sums in host rows. Also sizes the device accumulator's chunks. */
     private final HostAggregation aggregation;
+    /** Split-head path (host accumulation only), or null: the head runs fused with softmax on the host. */
+    private final FusedHeadAggregation fused;
+    private final boolean onDevice;
     private final Deque<SlabJob> held = new ArrayDeque<>();
     private final float[] batchBuffer;
     private final int inputFloats;
@@ -46,6 +52,22 @@ final class DeviceWorker implements Runnable {
         this.inputFloats = options.inputChannels() * p[0] * p[1] * p[2];
         this.batchBuffer = new float[options.batchSize() * inputFloats];
         this.aggregation = new HostAggregation(options.classes(), p);
+        this.onDevice = switch (options.accumulation()) {
+            case HOST -> false;
+            case DEVICE -> true;
+            case AUTO -> !"cpu".equals(model.name());
+        };
+        SegmentationHead head = model.head();
+        if (head != null && head.classes() != options.classes()) {
+            throw new InvalidModelException("the model's head has " + head.classes() + " outputs, the model card lists "
+                    + options.classes() + " classes");
+        }
+        this.fused = options.fusedHead() && head != null && !onDevice ? new FusedHeadAggregation(head, p) : null;
+    }
+
+    /** Whether this device runs the split head on the host instead of the network's own head. */
+    boolean fusedHead() {
+        return fused != null;
     }
 
     String name() {
@@ -63,14 +85,10 @@ final class DeviceWorker implements Runnable {
     }
 
     synchronized void assign(SlabJob job) {
-        boolean onDevice = switch (options.accumulation()) {
-            case HOST -> false;
-            case DEVICE -> true;
-            case AUTO -> !"cpu".equals(model.name());
-        };
         job.sink = onDevice
                 ? new DeviceOutputAccumulator(model, job.plan, options.classes(), job.z0, job.z1, aggregation.chunkDepth())
-                : new HostOutputAccumulator(aggregation, new SlabAccumulator(job.plan, options.classes(), job.z0, job.z1));
+                : new HostOutputAccumulator(fused != null ? fused : aggregation,
+                        new SlabAccumulator(job.plan, options.classes(), job.z0, job.z1));
         held.addLast(job);
         pendingInputs += job.total;
         notifyAll();
@@ -132,7 +150,6 @@ final class DeviceWorker implements Runnable {
     }
 
     private void runBatch(List<Input> batch) {
-        int[] p = options.patch();
         long t0 = System.nanoTime();
         long forward = 0;
         List<SlabJob> failed = new ArrayList<>();
@@ -146,14 +163,14 @@ final class DeviceWorker implements Runnable {
             if (options.batchInvariant()) {
                 for (int i = 0; i < batch.size(); i++) {
                     long f0 = System.nanoTime();
-                    try (NDArray logits = model.forward(manager, batchBuffer, i * inputFloats, 1, options.inputChannels(), p)) {
+                    try (NDArray logits = run(manager, i * inputFloats, 1)) {
                         forward += System.nanoTime() - f0;
                         accumulate(batch.get(i), logits, 0, failed);
                     }
                 }
             } else {
                 long f0 = System.nanoTime();
-                try (NDArray logits = model.forward(manager, batchBuffer, 0, batch.size(), options.inputChannels(), p)) {
+                try (NDArray logits = run(manager, 0, batch.size())) {
                     forward += System.nanoTime() - f0;
                     for (int i = 0; i < batch.size(); i++) {
                         accumulate(batch.get(i), logits, i, failed);
@@ -180,6 +197,13 @@ final class DeviceWorker implements Runnable {
             last = in.job;
         }
         finishCompleted(failed);
+    }
+
+    /** The network on {@code n} packed inputs: logits, or the head's input features on the fused path. */
+    private NDArray run(NDManager manager, int offset, int n) {
+        return fused != null
+                ? model.features(manager, batchBuffer, offset, n, options.inputChannels(), options.patch())
+                : model.forward(manager, batchBuffer, offset, n, options.inputChannels(), options.patch());
     }
 
     private void accumulate(Input in, NDArray logits, int i, List<SlabJob> failed) {

@@ -27,6 +27,7 @@ public final class EngineOptions {
     private int activeSlabsPerDevice = 2;
     private EngineListener listener = EngineListener.NONE;
     private boolean batchInvariant = true;
+    private boolean fusedHead = true;
     private Accumulation accumulation = Accumulation.AUTO;
 
     /** Where class sums live: on the host (Java arrays), on the model's device (tensors), or host for cpu and device for GPUs. */
@@ -145,6 +146,24 @@ public final class EngineOptions {
      */
     public EngineOptions batchInvariant(boolean batchInvariant) {
         this.batchInvariant = batchInvariant;
+        return this;
+    }
+
+    public boolean fusedHead() {
+        return fusedHead;
+    }
+
+    /**
+     * When true (the default) and the model exports its head separately (tools/stunet/export.py:
+     * {@code features}, {@code head_weight}, {@code head_bias}), host accumulation runs the network
+     * up to the head and applies the 1x1x1 head fused with softmax and accumulation
+     * ({@link io.stunet.tiling.SegmentationHead}): the tile's logits never exist, which saves
+     * {@code classes x patch x 4} bytes per output and the time to write and re-read them. The
+     * logits differ from the network's own head in the last bits (summation order), like any
+     * two conv implementations. False runs the full network and libtorch's softmax.
+     */
+    public EngineOptions fusedHead(boolean fusedHead) {
+        this.fusedHead = fusedHead;
         return this;
     }
 

@@ -3,6 +3,7 @@ package io.stunet.engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import io.stunet.tiling.ProbabilitySink;
+import io.stunet.tiling.SlabAccumulator;
 import io.stunet.window.Tile;
 
 import java.nio.ByteOrder;
@@ -15,7 +16,7 @@ import java.nio.ByteOrder;
  * boundaries depend only on the model (classes and patch), never on slab, batch or device,
  * which keeps every voxel's arithmetic identical across tilings. One instance per device thread.
  */
-final class HostAggregation {
+final class HostAggregation implements HostOutputs {
     /** Target chunk size in floats (32 MiB): small next to a tile's logits, large enough to amortize calls. */
     private static final int CHUNK_FLOATS = 8 << 20;
 
@@ -32,9 +33,14 @@ final class HostAggregation {
         this.buffer = new float[chunkDepth * plane];
     }
 
-    /** Planes per chunk. */
-    int chunkDepth() {
+    @Override
+    public int chunkDepth() {
         return chunkDepth;
+    }
+
+    @Override
+    public void accept(NDArray logits, Tile tile, MirrorSet.Flip flip, float scale, SlabAccumulator sink) {
+        accept(logits, tile, flip, scale, (ProbabilitySink) sink);
     }
 
     /** Softmax, un-mirror and accumulate the output {@code logits} of {@code tile} under {@code flip}. */

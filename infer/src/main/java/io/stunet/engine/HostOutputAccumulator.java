@@ -5,19 +5,22 @@ import io.stunet.tiling.LabelSlab;
 import io.stunet.tiling.SlabAccumulator;
 import io.stunet.window.Tile;
 
-/** Host-memory accumulation: chunks copied out by {@link HostAggregation} into a {@link SlabAccumulator}. */
+/**
+ * Host-memory accumulation: chunks copied out by {@link HostAggregation} (logits) or
+ * {@link FusedHeadAggregation} (split-head features) into a {@link SlabAccumulator}.
+ */
 final class HostOutputAccumulator implements OutputAccumulator {
-    private final HostAggregation aggregation;
+    private final HostOutputs aggregation;
     private final SlabAccumulator sink;
 
-    HostOutputAccumulator(HostAggregation aggregation, SlabAccumulator sink) {
+    HostOutputAccumulator(HostOutputs aggregation, SlabAccumulator sink) {
         this.aggregation = aggregation;
         this.sink = sink;
     }
 
     @Override
-    public void accept(NDArray logits, Tile tile, MirrorSet.Flip flip, float scale) {
-        aggregation.accept(logits, tile, flip, scale, sink);
+    public void accept(NDArray output, Tile tile, MirrorSet.Flip flip, float scale) {
+        aggregation.accept(output, tile, flip, scale, sink);
     }
 
     @Override

@@ -84,6 +84,16 @@ public final class SlabAccumulator implements ProbabilitySink {
      */
     @Override
     public void add(Tile tile, int dz0, int depth, float[] probs, float scale) {
+        accumulate(tile, dz0, depth, new ProbabilityRows(probs, classes, depth * patch[1] * patch[2], scale));
+    }
+
+    /**
+     * Adds the contribution {@code kernel} computes for output planes {@code [dz0, dz0 + depth)}
+     * of a tile, row by row: for every (z, y) row of the chunk inside this slab, the kernel gets
+     * the accumulator row, the x-run the tile covers and the matching Gaussian weights. Rows are
+     * disjoint, so they are split over cores without changing any voxel's arithmetic.
+     */
+    public void accumulate(Tile tile, int dz0, int depth, RowKernel kernel) {
         int py = patch[1];
         for (int dz = 0; dz < depth; dz++) {
             int z = tile.z() + dz0 + dz - below[0];
@@ -94,11 +104,10 @@ public final class SlabAccumulator implements ProbabilitySink {
                 }
             }
         }
-        // Rows are disjoint, so splitting them over cores leaves every voxel's arithmetic unchanged.
-        IntStream.range(0, depth * py).parallel().forEach(k -> addRow(tile, dz0, depth, k / py, k % py, probs, scale));
+        IntStream.range(0, depth * py).parallel().forEach(k -> addRow(tile, dz0, k / py, k % py, kernel));
     }
 
-    private void addRow(Tile tile, int dz0, int depth, int dz, int dy, float[] probs, float scale) {
+    private void addRow(Tile tile, int dz0, int dz, int dy, RowKernel kernel) {
         int z = tile.z() + dz0 + dz - below[0];
         int y = tile.y() + dy - below[1];
         if (z < z0 || z >= z1 || y < 0 || y >= height) {
@@ -109,15 +118,20 @@ public final class SlabAccumulator implements ProbabilitySink {
         int dxs = Math.max(0, -xo0);
         int dxe = Math.min(px, width - xo0);
         int plane = py * px;
-        int chunk = depth * plane;
-        float[] row = sums[(z - z0) * height + y];
-        int g0 = (dz0 + dz) * plane + dy * px;
-        int p0 = dz * plane + dy * px;
-        for (int c = 0; c < classes; c++) {
-            int pb = c * chunk + p0;
-            int rb = c * width + xo0;
-            for (int dx = dxs; dx < dxe; dx++) {
-                row[rb + dx] += (scale * probs[pb + dx]) * gaussian[g0 + dx];
+        kernel.addRow(sums[(z - z0) * height + y], width, xo0 + dxs, dz * plane + dy * px + dxs,
+                gaussian, (dz0 + dz) * plane + dy * px + dxs, dxe - dxs);
+    }
+
+    /** The probabilities path: {@code row[c][x] += (scale * p[c][x]) * g[x]}. */
+    private record ProbabilityRows(float[] probs, int classes, int chunk, float scale) implements RowKernel {
+        @Override
+        public void addRow(float[] row, int stride, int out, int src, float[] g, int g0, int n) {
+            for (int c = 0; c < classes; c++) {
+                int pb = c * chunk + src;
+                int rb = c * stride + out;
+                for (int i = 0; i < n; i++) {
+                    row[rb + i] += (scale * probs[pb + i]) * g[g0 + i];
+                }
             }
         }
     }

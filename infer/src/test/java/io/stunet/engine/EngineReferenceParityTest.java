@@ -33,9 +33,14 @@ class EngineReferenceParityTest {
     }
 
     private static void check(int[] shape, boolean tta, long seed) {
+        check(shape, tta, seed, true);
+    }
+
+    private static void check(int[] shape, boolean tta, long seed, boolean fusedHead) {
         float[] volume = Reference.volume(1, shape, seed);
         Reference.Prediction ref = Reference.predict(dir, model, volume, 1, shape, PATCH, CLASSES, tta, 0.5);
-        EngineOptions o = new EngineOptions().classes(CLASSES).patch(PATCH).tta(tta).devices(List.of("cpu")).batchSize(2);
+        EngineOptions o = new EngineOptions().classes(CLASSES).patch(PATCH).tta(tta).devices(List.of("cpu")).batchSize(2)
+                .fusedHead(fusedHead);
         LabelMap labels;
         try (InferenceEngine engine = InferenceEngine.open(model, o)) {
             labels = engine.predictCase("parity", VolumeSource.of(volume, 1, shape), 1);
@@ -71,6 +76,19 @@ class EngineReferenceParityTest {
     @Test
     void manyTilesWithMirroringMatchReference() {
         check(new int[] {29, 41, 33}, true, 2);
+    }
+
+    @Test
+    void logitsPathWithoutTheFusedHeadMatchesReferenceToo() {
+        check(new int[] {29, 41, 33}, true, 2, false);
+    }
+
+    @Test
+    void testNetExportsTheSplitHeadSoTheFusedPathIsWhatTheOtherCasesTest() {
+        try (DeviceModel m = DeviceModel.load(model, "cpu")) {
+            assertEquals(CLASSES, m.head().classes());
+            assertEquals(8, m.head().channels());
+        }
     }
 
     @Test
