@@ -152,7 +152,8 @@ public final class InferBench {
             }
         };
         EngineOptions options = new EngineOptions().classes(classes).patch(patch).tta(tta).batchSize(batch)
-                .devices(devices).listener(listener).intakeCapacity(Math.max(4, slabs));
+                .devices(devices).listener(listener).intakeCapacity(Math.max(4, slabs))
+                .fusedHead(!Boolean.parseBoolean(o.getOrDefault("no-fused-head", "false")));
         Map<String, Object> r = new LinkedHashMap<>();
         try (VolumeSource.FileVolumeSource source = VolumeSource.ofFile(volumeFile, 1, shape);
              InferenceEngine engine = InferenceEngine.open(model, options)) {
@@ -166,8 +167,12 @@ public final class InferBench {
             r.put("aggregateSeconds", aggregate.get() / 1e9);
             r.put("peakRssBytes", peakRss());
             r.put("labelChecksum", Arrays.hashCode(labels.bytes() != null ? labels.bytes() : new byte[0]));
+            r.put("fusedHead", engine.fusedHead() ? 1 : 0);
             if (bare) {
-                r.put("bareForwardSeconds", bareForwards(model, source, shape, patch, tta) / 1e9);
+                r.put("bareForwardSeconds", bareForwards(model, source, shape, patch, tta, false) / 1e9);
+                if (engine.fusedHead()) {
+                    r.put("bareFeaturesSeconds", bareForwards(model, source, shape, patch, tta, true) / 1e9);
+                }
             }
         }
         StringBuilder s = new StringBuilder("{");
@@ -185,8 +190,11 @@ public final class InferBench {
         }
     }
 
-    /** Sum of the network calls alone for every input the engine ran (same extraction, no aggregation). */
-    private static long bareForwards(Path model, VolumeSource source, int[] shape, int[] patch, boolean tta) {
+    /**
+     * Sum of the network calls alone for every input the engine ran (same extraction, no
+     * aggregation): the whole network, or with {@code features} only up to its head.
+     */
+    private static long bareForwards(Path model, VolumeSource source, int[] shape, int[] patch, boolean tta, boolean features) {
         SlidingWindowPlan plan = SlidingWindowPlan.of(shape, patch, 0.5);
         MirrorSet mirrors = MirrorSet.of(tta, new int[] {0, 1, 2});
         float[] buf = new float[patch[0] * patch[1] * patch[2]];
@@ -197,7 +205,7 @@ public final class InferBench {
                     PatchExtractor.extract(source, plan, t, f.z(), f.y(), f.x(), buf, 0);
                     try (NDManager manager = m.newManager()) {
                         long t0 = System.nanoTime();
-                        NDArray logits = m.forward(manager, buf, 0, 1, 1, patch);
+                        NDArray logits = features ? m.features(manager, buf, 0, 1, 1, patch) : m.forward(manager, buf, 0, 1, 1, patch);
                         sum += System.nanoTime() - t0;
                         logits.close();
                     }

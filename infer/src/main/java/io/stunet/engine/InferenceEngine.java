@@ -147,6 +147,11 @@ public final class InferenceEngine implements AutoCloseable {
         return LabelMap.stitch(parts, source.shape()[0]);
     }
 
+    /** Whether every device applies the model's split head fused on the host ({@link EngineOptions#fusedHead}). */
+    public boolean fusedHead() {
+        return workers.stream().allMatch(DeviceWorker::fusedHead);
+    }
+
     /** Forward-pass plus aggregation time per device slot so far, in device order. */
     public long[] busyNanos() {
         return workers.stream().mapToLong(DeviceWorker::busyNanos).toArray();

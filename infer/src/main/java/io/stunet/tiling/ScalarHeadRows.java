@@ -43,7 +43,7 @@ final class ScalarHeadRows implements RowKernel {
             }
             float sum = 0f;
             for (int c = 0; c < classes; c++) {
-                float e = (float) Math.exp(l[c] - m);
+                float e = FastExp.exp(l[c] - m);
                 l[c] = e;
                 sum += e;
             }

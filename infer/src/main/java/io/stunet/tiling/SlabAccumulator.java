@@ -7,6 +7,8 @@ import io.stunet.window.SlidingWindowPlan;
 import io.stunet.window.Tile;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.IntStream;
 
 /**
@@ -187,6 +189,7 @@ public final class SlabAccumulator implements ProbabilitySink {
         int xo0 = tile.x() - below[2];
         int dxs = Math.max(0, -xo0);
         int dxe = Math.min(px, width - xo0);
+        List<Integer> finished = new ArrayList<>();
         for (int dz = 0; dz < pz; dz++) {
             int z = tile.z() + dz - below[0];
             if (z < z0 || z >= z1) {
@@ -207,9 +210,14 @@ public final class SlabAccumulator implements ProbabilitySink {
                     w[xo0 + dx] += gaussian[g0 + dx];
                 }
                 if (plan.lastTileTouching(z + below[0], y + below[1]) == tile.index()) {
-                    finalizeRow(r);
+                    finished.add(r);
                 }
             }
+        }
+        // Rows are independent: argmax them on all cores, then recycle their storage here.
+        finished.parallelStream().forEach(this::argmaxRow);
+        for (int r : finished) {
+            recycle(r);
         }
     }
 
@@ -227,33 +235,46 @@ public final class SlabAccumulator implements ProbabilitySink {
         return s;
     }
 
-    private void finalizeRow(int r) {
+    /**
+     * Labels of row {@code r}: {@code argmax_c(sum_c / weight)}, the first class winning ties.
+     * Class by class along x (sequential reads) rather than voxel by voxel across 105 strided
+     * class rows.
+     */
+    private void argmaxRow(int r) {
         float[] s = sums[r];
         float[] w = weights[r];
-        int base = r * width;
+        float[] best = new float[width];
+        int[] arg = new int[width];
         for (int x = 0; x < width; x++) {
-            float wx = w[x];
-            int best = 0;
-            float bestValue = s[x] / wx;
-            for (int c = 1; c < classes; c++) {
-                float v = s[c * width + x] / wx;
-                if (v > bestValue) {
-                    bestValue = v;
-                    best = c;
+            best[x] = s[x] / w[x];
+        }
+        for (int c = 1; c < classes; c++) {
+            int b = c * width;
+            for (int x = 0; x < width; x++) {
+                float v = s[b + x] / w[x];
+                if (v > best[x]) {
+                    best[x] = v;
+                    arg[x] = c;
                 }
             }
+        }
+        int base = r * width;
+        for (int x = 0; x < width; x++) {
             if (labels8 != null) {
-                labels8[base + x] = (byte) best;
+                labels8[base + x] = (byte) arg[x];
             } else {
-                labels16[base + x] = (short) best;
+                labels16[base + x] = (short) arg[x];
             }
         }
         java.util.Arrays.fill(s, 0f);
         java.util.Arrays.fill(w, 0f);
+    }
+
+    private void recycle(int r) {
+        freeSums.push(sums[r]);
+        freeWeights.push(weights[r]);
         sums[r] = null;
         weights[r] = null;
-        freeSums.push(s);
-        freeWeights.push(w);
         liveRows--;
         finalizedRows++;
     }

@@ -1,6 +1,7 @@
 package io.stunet.tiling;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -14,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorHeadRows implements RowKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private final int classes;
     private final int channels;
@@ -34,15 +35,25 @@ final class VectorHeadRows implements RowKernel {
         this.scale = scale;
     }
 
+    /**
+     * Two passes over the row: first the probabilities of every voxel, L at a time, into a
+     * (classes, row) scratch that stays in L2; then the accumulation class by class along x.
+     * Adding class after class keeps the accumulator traffic to a couple of sequential streams;
+     * doing it per voxel block touched 105 cache lines per block and ran at memory latency
+     * (measured 2.5x slower for the whole tile).
+     */
     @Override
     public void addRow(float[] row, int stride, int out, int src, float[] g, int g0, int n) {
+        int padded = (n + L - 1) / L * L;
         float[][] scratch = SCRATCH.get();
-        if (scratch[0].length < classes * L) {
+        if (scratch[0].length < classes * L || scratch[2].length < classes * padded) {
             scratch[0] = new float[classes * L];
             scratch[1] = new float[channels * L];
+            scratch[2] = new float[classes * Math.max(padded, 128)];
         }
         float[] l = scratch[0];
         float[] fs = scratch[1];
+        float[] p = scratch[2];
         int i = 0;
         for (; i + L <= n; i += L) {
             for (int k = 0; k < channels; k++) {
@@ -50,11 +61,8 @@ final class VectorHeadRows implements RowKernel {
             }
             logits(fs, l);
             probabilities(l);
-            FloatVector gs = FloatVector.fromArray(S, g, g0 + i);
             for (int c = 0; c < classes; c++) {
-                int o = c * stride + out + i;
-                FloatVector p = FloatVector.fromArray(S, l, c * L).mul(scale).mul(gs);
-                FloatVector.fromArray(S, row, o).add(p).intoArray(row, o);
+                FloatVector.fromArray(S, l, c * L).intoArray(p, c * padded + i);
             }
         }
         if (i < n) {
@@ -65,11 +73,22 @@ final class VectorHeadRows implements RowKernel {
             }
             logits(fs, l);
             probabilities(l);
-            FloatVector gs = FloatVector.fromArray(S, g, g0 + i, mask);
             for (int c = 0; c < classes; c++) {
-                int o = c * stride + out + i;
-                FloatVector p = FloatVector.fromArray(S, l, c * L).mul(scale).mul(gs);
-                FloatVector.fromArray(S, row, o, mask).add(p).intoArray(row, o, mask);
+                FloatVector.fromArray(S, l, c * L).intoArray(p, c * padded + i);
+            }
+        }
+        for (int c = 0; c < classes; c++) {
+            int rb = c * stride + out;
+            int pb = c * padded;
+            int j = 0;
+            for (; j + L <= n; j += L) {
+                FloatVector v = FloatVector.fromArray(S, p, pb + j).mul(scale).mul(FloatVector.fromArray(S, g, g0 + j));
+                FloatVector.fromArray(S, row, rb + j).add(v).intoArray(row, rb + j);
+            }
+            if (j < n) {
+                VectorMask<Float> mask = S.indexInRange(0, n - j);
+                FloatVector v = FloatVector.fromArray(S, p, pb + j).mul(scale).mul(FloatVector.fromArray(S, g, g0 + j, mask));
+                FloatVector.fromArray(S, row, rb + j, mask).add(v).intoArray(row, rb + j, mask);
             }
         }
     }
@@ -129,7 +148,7 @@ final class VectorHeadRows implements RowKernel {
         }
         FloatVector sum = FloatVector.zero(S);
         for (int c = 0; c < classes; c++) {
-            FloatVector e = FloatVector.fromArray(S, l, c * L).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(S, l, c * L).sub(max));
             e.intoArray(l, c * L);
             sum = sum.add(e);
         }
@@ -137,5 +156,24 @@ final class VectorHeadRows implements RowKernel {
         for (int c = 0; c < classes; c++) {
             FloatVector.fromArray(S, l, c * L).mul(inv).intoArray(l, c * L);
         }
+    }
+
+    /** {@link FastExp#exp} lane by lane: the same operations in the same order, so the same bits. */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(FastExp.MIN_ARG).min(FastExp.MAX_ARG);
+        FloatVector fx = x.fma(FastExp.LOG2E, 0.5f);
+        FloatVector t = (FloatVector) fx.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
+        t = t.blend(t.sub(1f), t.compare(VectorOperators.GT, fx));
+        FloatVector r = t.fma(FloatVector.broadcast(S, -FastExp.LN2_HI), x);
+        r = t.fma(FloatVector.broadcast(S, -FastExp.LN2_LO), r);
+        FloatVector z = r.mul(r);
+        FloatVector y = FloatVector.broadcast(S, FastExp.P0).fma(r, FloatVector.broadcast(S, FastExp.P1));
+        y = y.fma(r, FloatVector.broadcast(S, FastExp.P2));
+        y = y.fma(r, FloatVector.broadcast(S, FastExp.P3));
+        y = y.fma(r, FloatVector.broadcast(S, FastExp.P4));
+        y = y.fma(r, FloatVector.broadcast(S, FastExp.P5));
+        y = y.fma(z, r).add(1f);
+        IntVector n = (IntVector) t.convert(VectorOperators.F2I, 0);
+        return y.mul(n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
     }
 }

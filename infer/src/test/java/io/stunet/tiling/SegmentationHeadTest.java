@@ -76,10 +76,8 @@ class SegmentationHeadTest {
                     }
                 }
                 if (previous != null) {
-                    // Scalar and SIMD differ at most in the last bits of exp.
-                    for (int j = 0; j < row.length; j++) {
-                        assertEquals(previous[j], row[j], 1e-6f);
-                    }
+                    // Same IEEE operations in the same order (FastExp, not Math.exp): same bits.
+                    assertArrayEquals(previous, row, "n=" + n);
                 }
                 previous = row;
             }
@@ -109,6 +107,48 @@ class SegmentationHeadTest {
         assertArrayEquals(seen[0], seen[1]);
         assertArrayEquals(seen[0], seen[2]);
         assertTrue(seen[0][0] > 0);
+    }
+
+    @Test
+    void fastExpIsWithinTwoUlpsOfExpAndMatchesItsSimdForm() {
+        SplittableRandom r = new SplittableRandom(11);
+        float[] xs = new float[4096];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = (float) (r.nextDouble() * 170 - 87);
+        }
+        xs[0] = 0f;
+        xs[1] = -87f;
+        xs[2] = 88f;
+        for (float x : xs) {
+            float want = (float) Math.exp(x);
+            float got = FastExp.exp(x);
+            assertTrue(Math.abs(got - want) <= 2 * Math.ulp(want), "exp(" + x + ") = " + got + ", want " + want);
+        }
+        assertEquals(1f, FastExp.exp(0f));
+        assertTrue(FastExp.exp(-1000f) > 0f && FastExp.exp(-1000f) < 1.2e-38f, "clamped, never 0 or subnormal");
+        if (Simd.available()) {
+            assertArrayEquals(VectorExp.scalar(xs), VectorExp.simd(xs));
+        }
+    }
+
+    /** Kept in its own class so that the Vector API is only touched when it is present. */
+    static final class VectorExp {
+        static float[] scalar(float[] xs) {
+            float[] out = new float[xs.length];
+            for (int i = 0; i < xs.length; i++) {
+                out[i] = FastExp.exp(xs[i]);
+            }
+            return out;
+        }
+
+        static float[] simd(float[] xs) {
+            var s = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+            float[] out = new float[xs.length];
+            for (int i = 0; i < xs.length; i += s.length()) {
+                VectorHeadRows.exp(jdk.incubator.vector.FloatVector.fromArray(s, xs, i)).intoArray(out, i);
+            }
+            return out;
+        }
     }
 
     @Test
