@@ -161,9 +161,8 @@ final class VectorHeadRows implements RowKernel {
     /** {@link FastExp#exp} lane by lane: the same operations in the same order, so the same bits. */
     static FloatVector exp(FloatVector x) {
         x = x.max(FastExp.MIN_ARG).min(FastExp.MAX_ARG);
-        FloatVector fx = x.fma(FastExp.LOG2E, 0.5f);
-        FloatVector t = (FloatVector) fx.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
-        t = t.blend(t.sub(1f), t.compare(VectorOperators.GT, fx));
+        FloatVector a = x.fma(FastExp.LOG2E, FastExp.ROUND);
+        FloatVector t = a.sub(FastExp.ROUND);
         FloatVector r = t.fma(FloatVector.broadcast(S, -FastExp.LN2_HI), x);
         r = t.fma(FloatVector.broadcast(S, -FastExp.LN2_LO), r);
         FloatVector z = r.mul(r);
@@ -173,7 +172,7 @@ final class VectorHeadRows implements RowKernel {
         y = y.fma(r, FloatVector.broadcast(S, FastExp.P4));
         y = y.fma(r, FloatVector.broadcast(S, FastExp.P5));
         y = y.fma(z, r).add(1f);
-        IntVector n = (IntVector) t.convert(VectorOperators.F2I, 0);
+        IntVector n = (IntVector) a.reinterpretAsInts().sub(FastExp.ROUND_BITS);
         return y.mul(n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
     }
 }
