@@ -70,7 +70,7 @@ final class DeviceOutputAccumulator implements OutputAccumulator {
     }
 
     @Override
-    public void accept(NDArray logits, Tile tile, MirrorSet.Flip flip, float scale) {
+    public void accept(NDArray logits, Tile tile, MirrorSet.Flip flip, float scale, boolean lastOfTile) {
         int pz = patch[0];
         int ys = Math.max(0, tile.y() - below[1]);
         int ye = Math.min(height, tile.y() - below[1] + patch[1]);

@@ -212,7 +212,7 @@ final class DeviceWorker implements Runnable {
         }
         try (NDArray one = logits.get(i)) {
             Tile tile = in.job.tileOf(in.index);
-            in.job.sink.accept(one, tile, in.job.flipOf(in.index), in.job.mirrors.scale());
+            in.job.sink.accept(one, tile, in.job.flipOf(in.index), in.job.mirrors.scale(), in.job.lastOfTile(in.index));
             if (in.job.lastOfTile(in.index)) {
                 in.job.sink.complete(tile);
             }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import io.stunet.tiling.SegmentationHead;
 import io.stunet.tiling.SlabAccumulator;
+import io.stunet.tiling.Transpose;
 import io.stunet.window.Tile;
 
 import java.nio.ByteOrder;
@@ -11,7 +12,7 @@ import java.nio.ByteOrder;
 /**
  * Host accumulation for models with a split head: the network returns the head's input
  * features (channels, z, y, x), a few z-planes of which are sliced and mirrored back by
- * libtorch, copied into one reusable host buffer, and handed to the {@link SegmentationHead}
+ * libtorch, copied into one reusable host buffer, made voxel-major, and handed to the {@link SegmentationHead}
  * kernel that computes logits, softmax and the weighted sums in one pass per row. Compared
  * with {@link HostAggregation} this never holds the {@code classes x patch} logits (880 MB per
  * 128^3 tile at 105 classes) nor a probability chunk, and it skips the logits' round trip
@@ -25,6 +26,7 @@ final class FusedHeadAggregation implements HostOutputs {
     private final int[] patch;
     private final int chunkDepth;
     private final float[] buffer;
+    private final float[] voxelMajor;
 
     FusedHeadAggregation(SegmentationHead head, int[] patch) {
         this.head = head;
@@ -32,6 +34,7 @@ final class FusedHeadAggregation implements HostOutputs {
         int plane = head.channels() * patch[1] * patch[2];
         this.chunkDepth = Math.max(1, Math.min(patch[0], CHUNK_FLOATS / plane));
         this.buffer = new float[chunkDepth * plane];
+        this.voxelMajor = new float[chunkDepth * plane];
     }
 
     @Override
@@ -40,7 +43,8 @@ final class FusedHeadAggregation implements HostOutputs {
     }
 
     @Override
-    public void accept(NDArray features, Tile tile, MirrorSet.Flip flip, float scale, SlabAccumulator sink) {
+    public void accept(NDArray features, Tile tile, MirrorSet.Flip flip, float scale, boolean lastOfTile,
+                       SlabAccumulator sink) {
         int pz = patch[0];
         int plane = patch[1] * patch[2];
         int[] axes = flip.channelFirstAxes();
@@ -56,7 +60,8 @@ final class FusedHeadAggregation implements HostOutputs {
                 int n = head.channels() * depth * plane;
                 oriented.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().get(buffer, 0, n);
             }
-            sink.accumulate(tile, dz0, depth, head.rows(buffer, depth * plane, scale));
+            Transpose.toVoxelMajor(buffer, head.channels(), depth * plane, voxelMajor);
+            sink.accumulate(tile, dz0, depth, head.rows(voxelMajor, scale), lastOfTile);
         }
     }
 }

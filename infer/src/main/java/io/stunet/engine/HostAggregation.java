@@ -39,7 +39,8 @@ final class HostAggregation implements HostOutputs {
     }
 
     @Override
-    public void accept(NDArray logits, Tile tile, MirrorSet.Flip flip, float scale, SlabAccumulator sink) {
+    public void accept(NDArray logits, Tile tile, MirrorSet.Flip flip, float scale, boolean lastOfTile,
+                       SlabAccumulator sink) {
         accept(logits, tile, flip, scale, (ProbabilitySink) sink);
     }
 

@@ -19,8 +19,8 @@ final class HostOutputAccumulator implements OutputAccumulator {
     }
 
     @Override
-    public void accept(NDArray output, Tile tile, MirrorSet.Flip flip, float scale) {
-        aggregation.accept(output, tile, flip, scale, sink);
+    public void accept(NDArray output, Tile tile, MirrorSet.Flip flip, float scale, boolean lastOfTile) {
+        aggregation.accept(output, tile, flip, scale, lastOfTile, sink);
     }
 
     @Override

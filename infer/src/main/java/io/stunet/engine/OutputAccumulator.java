@@ -12,8 +12,12 @@ import io.stunet.window.Tile;
  * arithmetic per voxel.
  */
 interface OutputAccumulator extends AutoCloseable {
-    /** Adds the logits (classes, z, y, x) of {@code tile} computed under {@code flip}. */
-    void accept(NDArray logits, Tile tile, MirrorSet.Flip flip, float scale);
+    /**
+     * Adds the output (logits, or head features on the fused path) of {@code tile} computed
+     * under {@code flip}; {@code lastOfTile} when no other mirror of the tile follows, so that
+     * finished cells can be released chunk by chunk.
+     */
+    void accept(NDArray logits, Tile tile, MirrorSet.Flip flip, float scale, boolean lastOfTile);
 
     /** Every mirrored output of {@code tile} was accepted. */
     void complete(Tile tile);

@@ -1,39 +1,41 @@
 package io.stunet.tiling;
 
-/** {@link SegmentationHead}'s kernel without the Vector API: one voxel at a time. */
+/** {@link SegmentationHead}'s kernel without the Vector API: the SIMD kernel's operations, one lane at a time. */
 final class ScalarHeadRows implements RowKernel {
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final int LANES = SegmentationHead.LANES;
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
     private final int classes;
     private final int channels;
     private final float[] w;
     private final float[] b;
     private final float[] f;
-    private final int chunk;
     private final float scale;
 
-    ScalarHeadRows(SegmentationHead head, float[] features, int chunk, float scale) {
+    ScalarHeadRows(SegmentationHead head, float[] features, float scale) {
         this.classes = head.classes();
         this.channels = head.channels();
         this.w = head.weights();
         this.b = head.bias();
         this.f = features;
-        this.chunk = chunk;
         this.scale = scale;
     }
 
     @Override
-    public void addRow(float[] row, int stride, int out, int src, float[] g, int g0, int n) {
-        float[][] holder = SCRATCH.get();
-        if (holder[0].length < classes) {
-            holder[0] = new float[classes];
+    public void addRow(float[] cell, int out, int src, float[] g, int g0, int n) {
+        float[][] scratch = SCRATCH.get();
+        if (scratch[0].length < classes) {
+            scratch[0] = new float[classes];
+            scratch[1] = new float[LANES];
         }
-        float[] l = holder[0];
+        float[] l = scratch[0];
+        float[] partial = scratch[1];
         for (int i = 0; i < n; i++) {
+            int fb = (src + i) * channels;
             for (int c = 0; c < classes; c++) {
                 float v = b[c];
                 for (int k = 0; k < channels; k++) {
-                    v = Math.fma(f[k * chunk + src + i], w[c * channels + k], v);
+                    v = Math.fma(f[fb + k], w[c * channels + k], v);
                 }
                 l[c] = v;
             }
@@ -41,16 +43,21 @@ final class ScalarHeadRows implements RowKernel {
             for (int c = 1; c < classes; c++) {
                 m = Math.max(m, l[c]);
             }
-            float sum = 0f;
+            java.util.Arrays.fill(partial, 0f);
             for (int c = 0; c < classes; c++) {
                 float e = FastExp.exp(l[c] - m);
                 l[c] = e;
-                sum += e;
+                partial[c % LANES] += e;
+            }
+            float sum = partial[0];
+            for (int lane = 1; lane < LANES; lane++) {
+                sum += partial[lane];
             }
             float inv = 1f / sum;
-            float gs = g[g0 + i];
+            float gi = g[g0 + i];
+            int cb = (out + i) * classes;
             for (int c = 0; c < classes; c++) {
-                row[c * stride + out + i] += ((l[c] * inv) * scale) * gs;
+                cell[cb + c] += ((l[c] * inv) * scale) * gi;
             }
         }
     }

@@ -10,16 +10,26 @@ import io.stunet.simd.Simd;
  * {@code classes} logits live only in a small per-thread scratch array, so a tile's
  * {@code classes x patch} logits and probabilities (880 MB for 105 classes at 128^3) are never
  * materialized. Per voxel: logits (fused multiply-add over features in order), {@code m =
- * max_c}, {@code e_c = exp(l_c - m)}, {@code p_c = e_c * (1 / sum_c e_c)}, then {@code acc_c +=
- * (scale * p_c) * g} as on the probabilities path. The SIMD kernel (Vector API, when available)
- * and the scalar one differ only in the last bits of {@code exp}; a run uses one of them for
- * every voxel, so tilings stay bit-identical.
+ * max_c}, {@code e_c = exp(l_c - m)} ({@link FastExp}), the sum of the {@code e_c} as
+ * {@link #LANES} partial sums then those in order, {@code p_c = e_c * (1 / sum)}, then {@code
+ * acc_c += ((p_c * scale) * g}. The SIMD kernel (Vector API, when available) and the scalar
+ * one perform the same IEEE operations in the same order, so they give the same bits, and so
+ * does code HotSpot has not compiled yet: tilings stay bit-identical whatever runs when.
  */
 public final class SegmentationHead {
     private final int classes;
     private final int channels;
     private final float[] weights;
     private final float[] bias;
+    private volatile float[] laneWeights;
+    private volatile float[] laneBias;
+
+    /**
+     * Classes per vector in the SIMD kernel (256-bit vectors of float) and per partial sum in
+     * both kernels: the softmax denominator is summed as LANES partial sums, then those in
+     * order, so the scalar kernel gives the SIMD kernel's bits.
+     */
+    static final int LANES = 8;
 
     /** {@code weights} is (classes, channels) row-major; {@code bias} has {@code classes} entries. */
     public SegmentationHead(int classes, int channels, float[] weights, float[] bias) {
@@ -50,16 +60,52 @@ public final class SegmentationHead {
         return bias;
     }
 
-    /**
-     * A row kernel over one chunk of features, (channels, depth, patch_y, patch_x) row-major with
-     * {@code chunk = depth * patch_y * patch_x} floats per channel, adding {@code (scale * p) * g}.
-     */
-    public RowKernel rows(float[] features, int chunk, float scale) {
-        return rows(features, chunk, scale, Simd.available());
+    /** Vectors of {@link #LANES} classes per voxel for the SIMD kernel: {@code ceil(classes / LANES)}. */
+    int vectors() {
+        return (classes + LANES - 1) / LANES;
     }
 
-    /** As {@link #rows(float[], int, float)} with the kernel chosen explicitly (for tests and benchmarks). */
-    public RowKernel rows(float[] features, int chunk, float scale, boolean simd) {
-        return simd ? new VectorHeadRows(this, features, chunk, scale) : new ScalarHeadRows(this, features, chunk, scale);
+    /**
+     * Weights laid out for class-lane vectors: {@code [(k * vectors + j) * LANES + lane] =
+     * weights[j * LANES + lane][k]}, zero past the last class.
+     */
+    float[] laneWeights() {
+        float[] w = laneWeights;
+        if (w == null) {
+            int nv = vectors();
+            w = new float[channels * nv * LANES];
+            for (int k = 0; k < channels; k++) {
+                for (int c = 0; c < classes; c++) {
+                    w[k * nv * LANES + c] = weights[c * channels + k];
+                }
+            }
+            laneWeights = w;
+        }
+        return w;
+    }
+
+    /** Biases padded to whole vectors with negative infinity, so padding lanes never win the max. */
+    float[] laneBias() {
+        float[] b = laneBias;
+        if (b == null) {
+            b = new float[vectors() * LANES];
+            java.util.Arrays.fill(b, Float.NEGATIVE_INFINITY);
+            System.arraycopy(bias, 0, b, 0, classes);
+            laneBias = b;
+        }
+        return b;
+    }
+
+    /**
+     * A row kernel over one chunk of features, voxel-major: (depth, patch_y, patch_x, channels)
+     * row-major, adding {@code (scale * p) * g}.
+     */
+    public RowKernel rows(float[] features, float scale) {
+        return rows(features, scale, Simd.available());
+    }
+
+    /** As {@link #rows(float[], float)} with the kernel chosen explicitly (for tests and benchmarks). */
+    public RowKernel rows(float[] features, float scale, boolean simd) {
+        return simd ? new VectorHeadRows(this, features, scale) : new ScalarHeadRows(this, features, scale);
     }
 }

@@ -13,11 +13,15 @@ import java.util.stream.IntStream;
 
 /**
  * Rolling float32 accumulator of Gaussian-weighted class probabilities for one output z-slab
- * (NUMERICS.md section 5), on the host. Storage is allocated per (z, y) row ({@code classes x
- * width} sums plus {@code width} weights) when a tile first touches the row, and the row is
- * argmaxed and recycled as soon as the last tile that touches it (known from the plan) is
- * complete. With tiles arriving in the plan's z-major order, live memory is bounded by about
- * {@code classes x (patch_z + step_z) x height x width} floats whatever the volume length, and
+ * (NUMERICS.md section 5), on the host.
+ *
+ * <p>Storage is allocated per cell, one (z, y) row cut in x where tiles start or end, when a
+ * tile first touches the cell, and the cell is argmaxed and recycled as soon as the last tile
+ * that touches it (known from the plan) is complete. Cells are voxel-major ({@code classes}
+ * sums per voxel, then the next voxel), so a tile row updates one contiguous run per cell.
+ * With tiles arriving in the plan's z-major order, live memory is bounded by about {@code
+ * classes x (patch_z + step_z) x height x width} floats whatever the volume length (in practice
+ * about {@code classes x (patch_z - step_z) x height x width} plus one tile's new cells), and
  * every voxel receives its contributions in the same order whichever slab or device computes
  * it, so results are bit-identical across tilings.
  *
@@ -36,15 +40,23 @@ public final class SlabAccumulator implements ProbabilitySink {
     private final int[] patch;
     private final int[] below;
     private final float[] gaussian;
+    /** Cell boundaries in output x: cell k covers {@code [cellStart[k], cellStart[k + 1])}. */
+    private final int[] cellStart;
+    /** Index (in the plan's x starts) of the last x-tile covering cell k. */
+    private final int[] cellLastX;
+    private final int cellCount;
+    /** [row * cellCount + cell]: voxel-major sums, or null while the cell is not live. */
     private final float[][] sums;
     private final float[][] weights;
     private final byte[] labels8;
     private final short[] labels16;
-    private final ArrayDeque<float[]> freeSums = new ArrayDeque<>();
-    private final ArrayDeque<float[]> freeWeights = new ArrayDeque<>();
-    private int liveRows;
-    private int peakRows;
-    private int finalizedRows;
+    /** Per (z, y) row: the tile whose weights the row last received (so complete() does not add them twice). */
+    private final int[] weightedBy;
+    private final List<ArrayDeque<float[]>> freeSums = new ArrayList<>();
+    private final List<ArrayDeque<float[]>> freeWeights = new ArrayList<>();
+    private long liveVoxels;
+    private long peakVoxels;
+    private long finalizedVoxels;
 
     public SlabAccumulator(SlidingWindowPlan plan, int classes, int z0, int z1) {
         int[] shape = plan.shape();
@@ -63,12 +75,45 @@ public final class SlabAccumulator implements ProbabilitySink {
         this.patch = plan.patch();
         this.below = plan.padBelow();
         this.gaussian = plan.gaussianWeighted() ? GaussianImportanceMap.of(patch) : GaussianImportanceMap.ones(patch);
+        this.cellStart = cellBounds(plan);
+        this.cellCount = cellStart.length - 1;
+        this.cellLastX = new int[cellCount];
+        int[] xs = plan.starts(2);
+        for (int k = 0; k < cellCount; k++) {
+            cellLastX[k] = lastStartCovering(xs, patch[2], cellStart[k] + below[2]);
+            freeSums.add(new ArrayDeque<>());
+            freeWeights.add(new ArrayDeque<>());
+        }
         int rows = (z1 - z0) * height;
-        this.sums = new float[rows][];
-        this.weights = new float[rows][];
+        this.sums = new float[rows * cellCount][];
+        this.weights = new float[rows * cellCount][];
+        this.weightedBy = new int[rows];
+        java.util.Arrays.fill(weightedBy, -1);
         int n = rows * width;
         this.labels8 = classes <= 256 ? new byte[n] : null;
         this.labels16 = classes <= 256 ? null : new short[n];
+    }
+
+    /** Output-x boundaries where some tile starts or ends, plus 0 and the width: the set of tiles covering x is constant in between. */
+    static int[] cellBounds(SlidingWindowPlan plan) {
+        int w = plan.shape()[2];
+        int px = plan.patch()[2];
+        int b = plan.padBelow()[2];
+        java.util.TreeSet<Integer> cuts = new java.util.TreeSet<>(List.of(0, w));
+        for (int s : plan.starts(2)) {
+            cuts.add(Math.max(0, Math.min(w, s - b)));
+            cuts.add(Math.max(0, Math.min(w, s - b + px)));
+        }
+        return cuts.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static int lastStartCovering(int[] starts, int p, int v) {
+        for (int i = starts.length - 1; i >= 0; i--) {
+            if (starts[i] <= v && v < starts[i] + p) {
+                return i;
+            }
+        }
+        throw new StunetException(ErrorCode.INTERNAL, "coordinate " + v + " is covered by no tile");
     }
 
     /** Whether any voxel of tile-relative output planes {@code [dz0, dz0 + depth)} lies in this slab. */
@@ -86,30 +131,61 @@ public final class SlabAccumulator implements ProbabilitySink {
      */
     @Override
     public void add(Tile tile, int dz0, int depth, float[] probs, float scale) {
-        accumulate(tile, dz0, depth, new ProbabilityRows(probs, classes, depth * patch[1] * patch[2], scale));
+        int voxels = depth * patch[1] * patch[2];
+        float[] voxelMajor = new float[classes * voxels];
+        Transpose.toVoxelMajor(probs, classes, voxels, voxelMajor);
+        accumulate(tile, dz0, depth, new ProbabilityRows(voxelMajor, classes, scale));
     }
 
     /**
      * Adds the contribution {@code kernel} computes for output planes {@code [dz0, dz0 + depth)}
-     * of a tile, row by row: for every (z, y) row of the chunk inside this slab, the kernel gets
-     * the accumulator row, the x-run the tile covers and the matching Gaussian weights. Rows are
-     * disjoint, so they are split over cores without changing any voxel's arithmetic.
+     * of a tile: for every (z, y) row of the chunk inside this slab and every cell the tile
+     * covers in it, the kernel gets the cell, the run of voxels and the matching Gaussian
+     * weights. Rows are disjoint, so they are split over cores without changing any voxel's
+     * arithmetic.
      */
     public void accumulate(Tile tile, int dz0, int depth, RowKernel kernel) {
+        accumulate(tile, dz0, depth, kernel, false);
+    }
+
+    /**
+     * As {@link #accumulate(Tile, int, int, RowKernel)}; with {@code lastOfTile} (no other output
+     * of this tile follows) the chunk's rows also get the tile's weights right away and every
+     * cell of them this tile is the last to touch is finalized and recycled before the next
+     * chunk allocates new cells, which lowers the peak by up to a tile's worth of cells.
+     */
+    public void accumulate(Tile tile, int dz0, int depth, RowKernel kernel, boolean lastOfTile) {
         int py = patch[1];
+        int xa = Math.max(0, tile.x() - below[2]);
+        int xb = Math.min(width, tile.x() - below[2] + patch[2]);
+        int ka = cellOf(xa);
+        int kb = cellOf(xb - 1);
         for (int dz = 0; dz < depth; dz++) {
             int z = tile.z() + dz0 + dz - below[0];
             for (int dy = 0; dy < py; dy++) {
                 int y = tile.y() + dy - below[1];
-                if (z >= z0 && z < z1 && y >= 0 && y < height && sums[(z - z0) * height + y] == null) {
-                    allocate((z - z0) * height + y);
+                if (z >= z0 && z < z1 && y >= 0 && y < height) {
+                    int r = (z - z0) * height + y;
+                    for (int k = ka; k <= kb; k++) {
+                        if (sums[r * cellCount + k] == null) {
+                            allocate(r, k);
+                        }
+                    }
                 }
             }
         }
-        IntStream.range(0, depth * py).parallel().forEach(k -> addRow(tile, dz0, k / py, k % py, kernel));
+        IntStream.range(0, depth * py).parallel().forEach(i -> addRow(tile, dz0, i / py, i % py, ka, kb, kernel));
+        if (lastOfTile) {
+            weigh(tile, dz0, Math.min(patch[0], dz0 + depth));
+        }
     }
 
-    private void addRow(Tile tile, int dz0, int dz, int dy, RowKernel kernel) {
+    private int cellOf(int x) {
+        int k = java.util.Arrays.binarySearch(cellStart, x);
+        return k >= 0 ? Math.min(k, cellCount - 1) : -k - 2;
+    }
+
+    private void addRow(Tile tile, int dz0, int dz, int dy, int ka, int kb, RowKernel kernel) {
         int z = tile.z() + dz0 + dz - below[0];
         int y = tile.y() + dy - below[1];
         if (z < z0 || z >= z1 || y < 0 || y >= height) {
@@ -117,49 +193,74 @@ public final class SlabAccumulator implements ProbabilitySink {
         }
         int py = patch[1], px = patch[2];
         int xo0 = tile.x() - below[2];
-        int dxs = Math.max(0, -xo0);
-        int dxe = Math.min(px, width - xo0);
         int plane = py * px;
-        kernel.addRow(sums[(z - z0) * height + y], width, xo0 + dxs, dz * plane + dy * px + dxs,
-                gaussian, (dz0 + dz) * plane + dy * px + dxs, dxe - dxs);
+        int r = (z - z0) * height + y;
+        for (int k = ka; k <= kb; k++) {
+            int xs = Math.max(cellStart[k], xo0);
+            int xe = Math.min(cellStart[k + 1], xo0 + px);
+            int dx = xs - xo0;
+            kernel.addRow(sums[r * cellCount + k], xs - cellStart[k], dz * plane + dy * px + dx,
+                    gaussian, (dz0 + dz) * plane + dy * px + dx, xe - xs);
+        }
     }
 
-    /** The probabilities path: {@code row[c][x] += (scale * p[c][x]) * g[x]}. */
-    private record ProbabilityRows(float[] probs, int classes, int chunk, float scale) implements RowKernel {
+    /** The probabilities path: {@code cell[x][c] += (scale * p[x][c]) * g[x]}, probabilities voxel-major. */
+    private record ProbabilityRows(float[] probs, int classes, float scale) implements RowKernel {
         @Override
-        public void addRow(float[] row, int stride, int out, int src, float[] g, int g0, int n) {
-            for (int c = 0; c < classes; c++) {
-                int pb = c * chunk + src;
-                int rb = c * stride + out;
-                for (int i = 0; i < n; i++) {
-                    row[rb + i] += (scale * probs[pb + i]) * g[g0 + i];
+        public void addRow(float[] cell, int out, int src, float[] g, int g0, int n) {
+            for (int i = 0; i < n; i++) {
+                int cb = (out + i) * classes;
+                int pb = (src + i) * classes;
+                float gi = g[g0 + i];
+                for (int c = 0; c < classes; c++) {
+                    cell[cb + c] += (scale * probs[pb + c]) * gi;
                 }
             }
         }
     }
 
     /**
-     * Most accumulator rows a slab holds at once when fed chunk by chunk in plan order, computed
-     * from the plan alone (no arithmetic): the memory bound of a run, for any volume length.
+     * Most accumulator voxels a slab holds at once when fed chunk by chunk in plan order, computed
+     * from the plan alone (no arithmetic): times {@code (classes + 1) x 4} bytes, the memory bound
+     * of a run, for any volume length.
      */
-    public static int simulatePeakRows(SlidingWindowPlan plan, int z0, int z1, int chunkDepth) {
+    public static long simulatePeakVoxels(SlidingWindowPlan plan, int z0, int z1, int chunkDepth) {
         int[] shape = plan.shape();
         int[] p = plan.patch();
         int[] b = plan.padBelow();
         int h = shape[1];
-        boolean[] live = new boolean[(z1 - z0) * h];
-        boolean[] done = new boolean[(z1 - z0) * h];
-        int liveRows = 0;
-        int peak = 0;
+        int w = shape[2];
+        int[] bounds = cellBounds(plan);
+        int nc = bounds.length - 1;
+        int[] xs = plan.starts(2);
+        int[] lastX = new int[nc];
+        for (int k = 0; k < nc; k++) {
+            lastX[k] = lastStartCovering(xs, p[2], bounds[k] + b[2]);
+        }
+        boolean[] live = new boolean[(z1 - z0) * h * nc];
+        boolean[] done = new boolean[live.length];
+        long liveVoxels = 0;
+        long peak = 0;
         for (Tile t : plan.tilesOverlapping(z0, z1)) {
+            int xa = Math.max(0, t.x() - b[2]);
+            int xb = Math.min(w, t.x() - b[2] + p[2]);
+            int ka = cellIndex(bounds, xa);
+            int kb = cellIndex(bounds, xb - 1);
             for (int dz0 = 0; dz0 < p[0]; dz0 += chunkDepth) {
                 for (int dz = dz0; dz < Math.min(p[0], dz0 + chunkDepth); dz++) {
                     int z = t.z() + dz - b[0];
                     for (int dy = 0; dy < p[1]; dy++) {
                         int y = t.y() + dy - b[1];
-                        if (z >= z0 && z < z1 && y >= 0 && y < h && !live[(z - z0) * h + y] && !done[(z - z0) * h + y]) {
-                            live[(z - z0) * h + y] = true;
-                            peak = Math.max(peak, ++liveRows);
+                        if (z < z0 || z >= z1 || y < 0 || y >= h) {
+                            continue;
+                        }
+                        for (int k = ka; k <= kb; k++) {
+                            int c = ((z - z0) * h + y) * nc + k;
+                            if (!live[c] && !done[c]) {
+                                live[c] = true;
+                                liveVoxels += bounds[k + 1] - bounds[k];
+                                peak = Math.max(peak, liveVoxels);
+                            }
                         }
                     }
                 }
@@ -168,10 +269,16 @@ public final class SlabAccumulator implements ProbabilitySink {
                 int z = t.z() + dz - b[0];
                 for (int dy = 0; dy < p[1]; dy++) {
                     int y = t.y() + dy - b[1];
-                    if (z >= z0 && z < z1 && y >= 0 && y < h && plan.lastTileTouching(z + b[0], y + b[1]) == t.index()) {
-                        live[(z - z0) * h + y] = false;
-                        done[(z - z0) * h + y] = true;
-                        liveRows--;
+                    if (z < z0 || z >= z1 || y < 0 || y >= h) {
+                        continue;
+                    }
+                    for (int k = ka; k <= kb; k++) {
+                        if (plan.lastTileTouching(z + b[0], y + b[1], lastX[k]) == t.index()) {
+                            int c = ((z - z0) * h + y) * nc + k;
+                            live[c] = false;
+                            done[c] = true;
+                            liveVoxels -= bounds[k + 1] - bounds[k];
+                        }
                     }
                 }
             }
@@ -179,18 +286,30 @@ public final class SlabAccumulator implements ProbabilitySink {
         return peak;
     }
 
+    private static int cellIndex(int[] bounds, int x) {
+        int k = java.util.Arrays.binarySearch(bounds, x);
+        return k >= 0 ? Math.min(k, bounds.length - 2) : -k - 2;
+    }
+
     /**
      * Marks a tile as fully added (all its mirrored outputs): adds its Gaussian to the weights
-     * once and finalizes every row this tile was the last to touch.
+     * once and finalizes every cell this tile was the last to touch.
      */
     @Override
     public void complete(Tile tile) {
-        int py = patch[1], px = patch[2], pz = patch[0];
+        weigh(tile, 0, patch[0]);
+    }
+
+    /** Adds the tile's weights to the rows of its planes {@code [dz0, dz1)} not yet weighted by it, finalizing finished cells. */
+    private void weigh(Tile tile, int dz0, int dz1) {
+        int py = patch[1], px = patch[2];
         int xo0 = tile.x() - below[2];
-        int dxs = Math.max(0, -xo0);
-        int dxe = Math.min(px, width - xo0);
+        int xa = Math.max(0, xo0);
+        int xb = Math.min(width, xo0 + px);
+        int ka = cellOf(xa);
+        int kb = cellOf(xb - 1);
         List<Integer> finished = new ArrayList<>();
-        for (int dz = 0; dz < pz; dz++) {
+        for (int dz = dz0; dz < dz1; dz++) {
             int z = tile.z() + dz - below[0];
             if (z < z0 || z >= z1) {
                 continue;
@@ -201,104 +320,112 @@ public final class SlabAccumulator implements ProbabilitySink {
                     continue;
                 }
                 int r = (z - z0) * height + y;
-                if (sums[r] == null) {
-                    allocate(r);
+                if (weightedBy[r] == tile.index()) {
+                    continue;
                 }
-                float[] w = weights[r];
+                weightedBy[r] = tile.index();
                 int g0 = (dz * py + dy) * px;
-                for (int dx = dxs; dx < dxe; dx++) {
-                    w[xo0 + dx] += gaussian[g0 + dx];
-                }
-                if (plan.lastTileTouching(z + below[0], y + below[1]) == tile.index()) {
-                    finished.add(r);
+                for (int k = ka; k <= kb; k++) {
+                    int c = r * cellCount + k;
+                    if (sums[c] == null) {
+                        allocate(r, k);
+                    }
+                    float[] w = weights[c];
+                    int xs = Math.max(cellStart[k], xo0);
+                    int xe = Math.min(cellStart[k + 1], xo0 + px);
+                    for (int x = xs; x < xe; x++) {
+                        w[x - cellStart[k]] += gaussian[g0 + x - xo0];
+                    }
+                    if (plan.lastTileTouching(z + below[0], y + below[1], cellLastX[k]) == tile.index()) {
+                        finished.add(c);
+                    }
                 }
             }
         }
-        // Rows are independent: argmax them on all cores, then recycle their storage here.
-        finished.parallelStream().forEach(this::argmaxRow);
-        for (int r : finished) {
-            recycle(r);
+        // Cells are independent: argmax them on all cores, then recycle their storage here.
+        finished.parallelStream().forEach(this::argmaxCell);
+        for (int c : finished) {
+            recycle(c);
         }
     }
 
-    private float[] allocate(int r) {
-        float[] s = freeSums.poll();
-        float[] w = freeWeights.poll();
+    private void allocate(int r, int k) {
+        int n = cellStart[k + 1] - cellStart[k];
+        float[] s = freeSums.get(k).poll();
+        float[] w = freeWeights.get(k).poll();
         if (s == null) {
-            s = new float[classes * width];
-            w = new float[width];
+            s = new float[classes * n];
+            w = new float[n];
         }
-        sums[r] = s;
-        weights[r] = w;
-        liveRows++;
-        peakRows = Math.max(peakRows, liveRows);
-        return s;
+        sums[r * cellCount + k] = s;
+        weights[r * cellCount + k] = w;
+        liveVoxels += n;
+        peakVoxels = Math.max(peakVoxels, liveVoxels);
     }
 
-    /**
-     * Labels of row {@code r}: {@code argmax_c(sum_c / weight)}, the first class winning ties.
-     * Class by class along x (sequential reads) rather than voxel by voxel across 105 strided
-     * class rows.
-     */
-    private void argmaxRow(int r) {
-        float[] s = sums[r];
-        float[] w = weights[r];
-        float[] best = new float[width];
-        int[] arg = new int[width];
-        for (int x = 0; x < width; x++) {
-            best[x] = s[x] / w[x];
-        }
-        for (int c = 1; c < classes; c++) {
-            int b = c * width;
-            for (int x = 0; x < width; x++) {
-                float v = s[b + x] / w[x];
-                if (v > best[x]) {
-                    best[x] = v;
-                    arg[x] = c;
+    /** Labels of cell {@code c}: {@code argmax_c(sum_c / weight)} per voxel, the first class winning ties. */
+    private void argmaxCell(int c) {
+        int r = c / cellCount;
+        int k = c % cellCount;
+        float[] s = sums[c];
+        float[] w = weights[c];
+        int n = w.length;
+        int base = r * width + cellStart[k];
+        for (int x = 0; x < n; x++) {
+            float wx = w[x];
+            int sb = x * classes;
+            int best = 0;
+            float bestValue = s[sb] / wx;
+            for (int cl = 1; cl < classes; cl++) {
+                float v = s[sb + cl] / wx;
+                if (v > bestValue) {
+                    bestValue = v;
+                    best = cl;
                 }
             }
-        }
-        int base = r * width;
-        for (int x = 0; x < width; x++) {
             if (labels8 != null) {
-                labels8[base + x] = (byte) arg[x];
+                labels8[base + x] = (byte) best;
             } else {
-                labels16[base + x] = (short) arg[x];
+                labels16[base + x] = (short) best;
             }
         }
         java.util.Arrays.fill(s, 0f);
         java.util.Arrays.fill(w, 0f);
     }
 
-    private void recycle(int r) {
-        freeSums.push(sums[r]);
-        freeWeights.push(weights[r]);
-        sums[r] = null;
-        weights[r] = null;
-        liveRows--;
-        finalizedRows++;
+    private void recycle(int c) {
+        int k = c % cellCount;
+        freeSums.get(k).push(sums[c]);
+        freeWeights.get(k).push(weights[c]);
+        liveVoxels -= weights[c].length;
+        finalizedVoxels += weights[c].length;
+        sums[c] = null;
+        weights[c] = null;
     }
 
-    /** The slab's labels; fails if some row never saw its last tile (a scheduling bug). */
+    /** The slab's labels; fails if some cell never saw its last tile (a scheduling bug). */
     @Override
     public LabelSlab result() {
-        if (finalizedRows != (z1 - z0) * height) {
+        if (finalizedVoxels != (long) (z1 - z0) * height * width) {
             throw new StunetException(ErrorCode.INTERNAL,
-                    "slab [" + z0 + ", " + z1 + ") finalized " + finalizedRows + " of " + (z1 - z0) * height + " rows");
+                    "slab [" + z0 + ", " + z1 + ") finalized " + finalizedVoxels + " of " + (long) (z1 - z0) * height * width
+                            + " voxels");
         }
-        freeSums.clear();
-        freeWeights.clear();
+        for (int k = 0; k < cellCount; k++) {
+            freeSums.get(k).clear();
+            freeWeights.get(k).clear();
+        }
         return new LabelSlab(z0, z1, height, width, labels8, labels16);
     }
 
-    /** Most rows alive at once; times {@code (classes + 1) x width x 4} bytes is the peak accumulator size. */
-    public int peakRows() {
-        return peakRows;
+    /** Most accumulator voxels alive at once; times {@code (classes + 1) x 4} bytes is the peak size. */
+    public long peakVoxels() {
+        return peakVoxels;
     }
 
     /** Bytes of accumulator storage at the peak. */
     @Override
     public long peakBytes() {
-        return (long) peakRows * (classes + 1) * width * 4L;
+        return peakVoxels * (classes + 1) * 4L;
     }
 }

@@ -151,6 +151,17 @@ public final class SlidingWindowPlan {
         return (kz * starts[1].length + ky) * starts[2].length + starts[2].length - 1;
     }
 
+    /**
+     * Index (in the global order) of the last tile that touches padded voxel (zp, yp) and whose
+     * x-start is {@code starts(2)[kx]}: with {@code kx} the last x-start covering some x, the last
+     * tile touching (zp, yp, x).
+     */
+    public int lastTileTouching(int zp, int yp, int kx) {
+        int kz = lastStartCovering(starts[0], patch[0], zp);
+        int ky = lastStartCovering(starts[1], patch[1], yp);
+        return (kz * starts[1].length + ky) * starts[2].length + kx;
+    }
+
     private static int lastStartCovering(int[] s, int p, int v) {
         for (int i = s.length - 1; i >= 0; i--) {
             if (s[i] <= v && v < s[i] + p) {

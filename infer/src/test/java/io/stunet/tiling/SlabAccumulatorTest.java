@@ -14,18 +14,18 @@ class SlabAccumulatorTest {
     @Test
     void accumulatorMemoryIsFlatInVolumeLength() {
         int[] patch = {128, 128, 128};
-        int[] peaks = new int[3];
+        long[] peaks = new long[3];
         int[] slices = {300, 600, 1000};
         for (int i = 0; i < 3; i++) {
             SlidingWindowPlan plan = SlidingWindowPlan.of(new int[] {slices[i], 512, 512}, patch, 0.5);
-            peaks[i] = SlabAccumulator.simulatePeakRows(plan, 0, slices[i], 4);
+            peaks[i] = SlabAccumulator.simulatePeakVoxels(plan, 0, slices[i], 4);
         }
         // Step rounding differs a little between lengths (e.g. 57.3 vs 64 slices), nothing else.
-        int max = Math.max(peaks[0], Math.max(peaks[1], peaks[2]));
-        int min = Math.min(peaks[0], Math.min(peaks[1], peaks[2]));
-        assertTrue(max <= 1.1 * min, "peak rows " + java.util.Arrays.toString(peaks));
+        long max = Math.max(peaks[0], Math.max(peaks[1], peaks[2]));
+        long min = Math.min(peaks[0], Math.min(peaks[1], peaks[2]));
+        assertTrue(max <= 1.1 * min, "peak voxels " + java.util.Arrays.toString(peaks));
         // classes x (patch_z + step_z) x Y x X is the documented bound (NUMERICS.md section 5).
-        assertTrue(peaks[0] <= (128 + 64) * 512, "peak rows " + peaks[0]);
+        assertTrue(peaks[0] <= (128L + 64) * 512 * 512, "peak voxels " + peaks[0]);
     }
 
     /**
