@@ -8,8 +8,9 @@ import java.util.stream.IntStream;
 
 /**
  * Receives voxel bytes in file order and decodes them, in bulk, into the volume being
- * built: either the stored type (one typed bulk copy per chunk) or scaled float32 through
- * a small cache-resident scratch array of the stored type.
+ * built: either the stored type (one typed bulk copy per chunk) or scaled float32, with the
+ * Vector API straight from the bytes where the converter has a vector form, otherwise
+ * through a small cache-resident scratch array of the stored type.
  */
 final class VoxelSink {
     /** Voxels per decode step: the scratch array stays in L2. */
@@ -65,8 +66,12 @@ final class VoxelSink {
             bulkGet(src, 0, volume.data(), pos, n);
             return;
         }
-        Object scratch = scratch(Math.min(SCRATCH, n));
         float[] dst = volume.floats();
+        if (converter.vectorized()) {
+            converter.convertBuffer(src, dst, pos, n);
+            return;
+        }
+        Object scratch = scratch(Math.min(SCRATCH, n));
         int elem = type.bytes();
         for (int done = 0; done < n; done += SCRATCH) {
             int k = Math.min(SCRATCH, n - done);

@@ -1,5 +1,7 @@
 package io.stunet.volume;
 
+import io.stunet.simd.Simd;
+import java.nio.ByteBuffer;
 import java.util.stream.IntStream;
 
 /**
@@ -9,7 +11,9 @@ import java.util.stream.IntStream;
  * ((u)int8, (u)int16, float32) are scaled in float ({@code v * slope} rounded, then
  * {@code + inter} rounded) and the others in double, then rounded once. Shared by
  * {@link Volume#toFloat32(int)} and the NIfTI reader's direct-to-float32 path so both give
- * the same bits. Large ranges are split over the common fork-join pool.
+ * the same bits. Large ranges are split over the common fork-join pool. Stored bytes of the
+ * types scaled in float can also be converted with the Vector API ({@link #convertBuffer},
+ * same bits); the array path stays scalar, the fallback and the tests' oracle.
  */
 public final class Float32Converter {
     /** Below this many voxels a single thread is faster than forking. */
@@ -22,6 +26,7 @@ public final class Float32Converter {
     private final float finter;
     private final double dslope;
     private final double dinter;
+    private final boolean vectorized;
 
     /**
      * @param scaled whether to apply {@code slope}/{@code inter} (the header's
@@ -37,6 +42,29 @@ public final class Float32Converter {
         this.finter = (float) inter;
         this.dslope = fslope;
         this.dinter = finter;
+        // Simd is asked first so that Float32Vectors is never loaded without the Vector API.
+        this.vectorized = Simd.available() && Float32Vectors.supports(type);
+    }
+
+    /**
+     * Whether {@link #convertBuffer} can be used: the Vector API is present, the CPU has
+     * 256-bit vectors, and the type is one scaled in float ((u)int8, (u)int16, float32),
+     * whose vector form gives the same bits as the scalar loop.
+     */
+    public boolean vectorized() {
+        return vectorized;
+    }
+
+    /**
+     * Converts the {@code n} voxels at the start of {@code src}, stored in the buffer's byte
+     * order, into {@code dst[d..d+n)} with the Vector API; single-threaded. Only when
+     * {@link #vectorized()}.
+     */
+    public void convertBuffer(ByteBuffer src, float[] dst, int d, int n) {
+        if (!vectorized) {
+            throw new IllegalStateException(type + " is not converted with vectors here");
+        }
+        Float32Vectors.convert(type, scaled, fslope, finter, src, dst, d, n);
     }
 
     /** Converts {@code n} voxels of {@code src} (the primitive array of {@code type}) from srcOff into dst[dstOff..]. */
