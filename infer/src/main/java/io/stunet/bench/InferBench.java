@@ -157,7 +157,7 @@ public final class InferBench {
         Map<String, Object> r = new LinkedHashMap<>();
         try (VolumeSource.FileVolumeSource source = VolumeSource.ofFile(volumeFile, 1, shape);
              InferenceEngine engine = InferenceEngine.open(model, options)) {
-            warmUp(model, patch);
+            int headChannels = warmUp(model, patch);
             long t0 = System.nanoTime();
             LabelMap labels = engine.predictCase("bench", source, slabs);
             long total = System.nanoTime() - t0;
@@ -168,6 +168,11 @@ public final class InferBench {
             r.put("peakRssBytes", peakRss());
             r.put("labelChecksum", Arrays.hashCode(labels.bytes() != null ? labels.bytes() : new byte[0]));
             r.put("fusedHead", engine.fusedHead() ? 1 : 0);
+            SlidingWindowPlan plan = SlidingWindowPlan.of(shape, patch, 0.5);
+            // Chunk depth as FusedHeadAggregation sizes it; the logits path releases cells only per tile.
+            int chunk = engine.fusedHead() ? Math.max(1, Math.min(patch[0], (8 << 20) / (patch[1] * patch[2] * headChannels))) : 1;
+            r.put("accumulatorPeakBytes", io.stunet.tiling.SlabAccumulator.simulatePeakVoxels(plan, 0, shape[0], chunk,
+                    tta || !engine.fusedHead()) * (classes + 1) * 4L / slabs);
             if (bare) {
                 r.put("bareForwardSeconds", bareForwards(model, source, shape, patch, tta, false) / 1e9);
                 if (engine.fusedHead()) {
@@ -181,12 +186,16 @@ public final class InferBench {
     }
 
     /** TorchScript's profiling executor optimizes after the first calls; keep that out of every timing. */
-    private static void warmUp(Path model, int[] patch) {
+    private static int warmUp(Path model, int[] patch) {
         try (DeviceModel m = DeviceModel.load(model, "cpu"); NDManager manager = m.newManager()) {
             float[] in = new float[patch[0] * patch[1] * patch[2]];
             for (int i = 0; i < 2; i++) {
                 m.forward(manager, in, 0, 1, 1, patch).close();
+                if (m.head() != null) {
+                    m.features(manager, in, 0, 1, 1, patch).close();
+                }
             }
+            return m.head() != null ? m.head().channels() : 0;
         }
     }
 
@@ -234,6 +243,9 @@ public final class InferBench {
 
     private static String exec(List<String> cmd) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root().toFile());
+        // glibc's per-thread malloc arenas keep freed libtorch buffers resident; two arenas are
+        // enough for one device thread plus libtorch's pool (see docs/deploy.md).
+        pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -245,6 +257,10 @@ public final class InferBench {
 
     /** A child JVM running {@code case} with the same classpath, so its VmHWM is the scenario's own. */
     private static Map<String, Double> child(List<String> caseArgs, String heap) throws Exception {
+        return parse(exec(childCommand(caseArgs, heap)));
+    }
+
+    private static List<String> childCommand(List<String> caseArgs, String heap) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xmx" + heap);
@@ -258,7 +274,7 @@ public final class InferBench {
         cmd.add(InferBench.class.getName());
         cmd.add("case");
         cmd.addAll(caseArgs);
-        return parse(exec(cmd));
+        return cmd;
     }
 
     private static Map<String, Double> parse(String json) {
@@ -276,46 +292,72 @@ public final class InferBench {
         Files.createDirectories(work);
         boolean quick = o.containsKey("quick");
         int classes = Integer.parseInt(o.getOrDefault("classes", "105"));
-        Path net = work.resolve("random" + classes + ".pt");
+        // "-split": exported with features/head_weight/head_bias (older files in a reused work dir lack them).
+        Path net = work.resolve("random" + classes + "-split.pt");
         makeNet(net, classes, 8);
-        String heap = o.getOrDefault("heap", "3g");
-        out.printf(Locale.ROOT, "# bench infer (%d classes, random TinySegNet width 8, 128^3 patches, %d cores)%n%n",
-                classes, Runtime.getRuntime().availableProcessors());
+        String heap = o.getOrDefault("heap", "2450m");
+        out.printf(Locale.ROOT, "# bench infer (%d classes, random TinySegNet width 8, 128^3 patches, %d cores, SIMD %s)%n%n",
+                classes, Runtime.getRuntime().availableProcessors(), io.stunet.simd.Simd.available() ? "on" : "off");
 
         int[] caseShape = {224, 202, 244};
         Path caseVolume = work.resolve("case-224x202x244.f32");
         writeVolume(caseVolume, caseShape);
         String shape = "224,202,244";
-        out.println("## Overhead and reference (224x202x244, 27 tiles, no TTA, B=1)");
-        Map<String, Double> eng = child(List.of("--model", net.toString(), "--shape", shape, "--classes",
-                String.valueOf(classes), "--volume", caseVolume.toString(), "--bare", "true"), heap);
-        out.printf(Locale.ROOT, "- engine: %.1f s total (forward %.1f s, aggregation %.1f s), peak RSS %.2f GiB%n",
-                eng.get("seconds"), eng.get("forwardSeconds"), eng.get("aggregateSeconds"), eng.get("peakRssBytes") / (1 << 30));
-        out.printf(Locale.ROOT, "- bare forward passes of the same 27 inputs: %.1f s -> overhead %.1f%%%n",
-                eng.get("bareForwardSeconds"), 100 * (eng.get("seconds") / eng.get("bareForwardSeconds") - 1));
+        List<String> caseArgs = List.of("--model", net.toString(), "--shape", shape, "--classes", String.valueOf(classes),
+                "--volume", caseVolume.toString());
+        out.println("## Overhead, memory and reference (224x202x244, 27 tiles, no TTA, B=1)");
+        Map<String, Double> eng = child(concat(caseArgs, "--bare", "true"), heap);
+        out.printf(Locale.ROOT, "- engine (fused head): %.1f s total = network to the head %.1f s + head, softmax and"
+                        + " accumulation %.1f s; peak RSS %.2f GiB (-Xmx%s); accumulator peak %.2f GiB%n",
+                eng.get("seconds"), eng.get("forwardSeconds"), eng.get("aggregateSeconds"), gib(eng.get("peakRssBytes")), heap,
+                gib(eng.get("accumulatorPeakBytes")));
+        out.printf(Locale.ROOT, "- bare forward passes of the same 27 inputs: whole network %.1f s (overhead %+.1f%%),"
+                        + " network to the head %.1f s (overhead %+.1f%%)%n",
+                eng.get("bareForwardSeconds"), 100 * (eng.get("seconds") / eng.get("bareForwardSeconds") - 1),
+                eng.getOrDefault("bareFeaturesSeconds", Double.NaN),
+                100 * (eng.get("seconds") / eng.getOrDefault("bareFeaturesSeconds", Double.NaN) - 1));
+        Map<String, Double> logits = null;
         if (!quick) {
+            logits = child(concat(caseArgs, "--no-fused-head", "true"), "3g");
+            out.printf(Locale.ROOT, "- engine, logits path (whole network + libtorch softmax): %.1f s (network %.1f s,"
+                            + " aggregation %.1f s), peak RSS %.2f GiB (-Xmx3g); same mask: %s%n",
+                    logits.get("seconds"), logits.get("forwardSeconds"), logits.get("aggregateSeconds"),
+                    gib(logits.get("peakRssBytes")), logits.get("labelChecksum").equals(eng.get("labelChecksum")));
             String ref = exec(List.of(python(), root().resolve("tools/stunet/reference_window.py").toString(), "predict",
                     "--model", net.toString(), "--input", caseVolume.toString(), "--shape", "1", "224", "202", "244",
                     "--patch", "128", "128", "128", "--classes", String.valueOf(classes), "--threads",
                     String.valueOf(Runtime.getRuntime().availableProcessors()), "--no-margin",
                     "--out", work.resolve("ref").toString()));
             Map<String, Double> rm = parse(ref);
-            out.printf(Locale.ROOT, "- Python reference (official aggregation, torch %s): %.1f s (network %.1f s), peak RSS %.2f GiB%n",
-                    "Debian", rm.get("seconds"), rm.getOrDefault("forwardSeconds", Double.NaN), rm.get("peakRssBytes") / (1 << 30));
-            out.printf(Locale.ROOT, "- speed-up %.2fx, memory %.2fx less%n", rm.get("seconds") / eng.get("seconds"),
-                    rm.get("peakRssBytes") / eng.get("peakRssBytes"));
+            out.printf(Locale.ROOT, "- Python reference (official v1 aggregation, Debian torch): %.1f s (network %.1f s),"
+                            + " peak RSS %.2f GiB%n", rm.get("seconds"), rm.getOrDefault("forwardSeconds", Double.NaN),
+                    gib(rm.get("peakRssBytes")));
+            out.printf(Locale.ROOT, "- engine vs reference: %.2fx faster, %.2fx less memory%n",
+                    rm.get("seconds") / eng.get("seconds"), rm.get("peakRssBytes") / eng.get("peakRssBytes"));
         }
+
+        out.println();
+        out.println("## Overhead with the demo model (models/demo, 4 classes, 16x32x64 patches, 96x192x192, no TTA)");
+        Path demo = root().resolve("models/demo/model.pt");
+        Path demoVolume = work.resolve("demo-96x192x192.f32");
+        writeVolume(demoVolume, new int[] {96, 192, 192});
+        Map<String, Double> d = child(List.of("--model", demo.toString(), "--shape", "96,192,192", "--patch", "16,32,64",
+                "--classes", "4", "--volume", demoVolume.toString(), "--bare", "true"), "1g");
+        out.printf(Locale.ROOT, "- engine %.1f s (%.0f inputs); bare forward passes: whole network %.1f s (overhead %+.1f%%),"
+                        + " network to the head %.1f s (overhead %+.1f%%)%n",
+                d.get("seconds"), d.get("inputs"), d.get("bareForwardSeconds"),
+                100 * (d.get("seconds") / d.get("bareForwardSeconds") - 1), d.getOrDefault("bareFeaturesSeconds", Double.NaN),
+                100 * (d.get("seconds") / d.getOrDefault("bareFeaturesSeconds", Double.NaN) - 1));
 
         out.println();
         out.println("## Throughput (patches/s) vs batch size and CPU devices (224x202x244, no TTA)");
         for (String devices : List.of("cpu", "cpu,cpu")) {
             for (String batch : List.of("1", "2", "4")) {
-                Map<String, Double> t = child(List.of("--model", net.toString(), "--shape", shape, "--classes",
-                        String.valueOf(classes), "--volume", caseVolume.toString(), "--batch", batch, "--devices", devices,
-                        "--slabs", devices.contains(",") ? "2" : "1"), heap);
-                out.printf(Locale.ROOT, "- devices=%s batch=%s: %.2f patches/s (%.0f inputs in %.1f s, peak RSS %.2f GiB)%n",
+                Map<String, Double> t = child(concat(caseArgs, "--batch", batch, "--devices", devices,
+                        "--slabs", devices.contains(",") ? "2" : "1"), "3g");
+                out.printf(Locale.ROOT, "- devices=%s batch=%s: %.2f patches/s (%.0f inputs in %.1f s, peak RSS %.2f GiB), mask %s%n",
                         devices, batch, t.get("inputs") / t.get("seconds"), t.get("inputs"), t.get("seconds"),
-                        t.get("peakRssBytes") / (1 << 30));
+                        gib(t.get("peakRssBytes")), t.get("labelChecksum").equals(eng.get("labelChecksum")) ? "identical" : "DIFFERENT");
                 if (quick) {
                     break;
                 }
@@ -325,18 +367,30 @@ public final class InferBench {
         out.println();
         String slicesOpt = o.getOrDefault("slices", quick ? "300" : "300,600,1000");
         int side = Integer.parseInt(o.getOrDefault("side", "512"));
-        out.printf(Locale.ROOT, "## Peak RSS vs volume length (%dx%d, no TTA, file-backed input)%n", side, side);
-        for (String s : slicesOpt.split(",")) {
-            int z = Integer.parseInt(s);
+        out.printf(Locale.ROOT, "## Peak RSS vs volume length (%dx%d, %d classes, no TTA, file-backed input)%n", side, side, classes);
+        for (String sl : slicesOpt.split(",")) {
+            int z = Integer.parseInt(sl);
             int[] vs = {z, side, side};
             Path vf = work.resolve("long-" + z + "x" + side + ".f32");
             writeVolume(vf, vs);
             Map<String, Double> m = child(List.of("--model", net.toString(), "--shape", z + "," + side + "," + side,
-                    "--classes", String.valueOf(classes), "--volume", vf.toString()), o.getOrDefault("longHeap", heap));
+                    "--classes", String.valueOf(classes), "--volume", vf.toString()), o.getOrDefault("longHeap", "10g"));
             double nnunet = 2.0 * classes * z * (double) side * side * 4;
-            out.printf(Locale.ROOT, "- %d slices: peak RSS %.2f GiB in %.0f s (%.0f inputs); nnU-Net's two C x Z x Y x X float32 arrays: %.1f GiB%n",
-                    z, m.get("peakRssBytes") / (1 << 30), m.get("seconds"), m.get("inputs"), nnunet / (1L << 30));
+            out.printf(Locale.ROOT, "- %d slices: peak RSS %.2f GiB (accumulator peak %.2f GiB) in %.0f s (%.0f inputs);"
+                            + " nnU-Net's two C x Z x Y x X float32 arrays: %.1f GiB%n",
+                    z, gib(m.get("peakRssBytes")), gib(m.get("accumulatorPeakBytes")), m.get("seconds"), m.get("inputs"),
+                    nnunet / (1L << 30));
             Files.deleteIfExists(vf);
         }
+    }
+
+    private static List<String> concat(List<String> a, String... more) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(List.of(more));
+        return all;
+    }
+
+    private static double gib(double bytes) {
+        return bytes / (1L << 30);
     }
 }

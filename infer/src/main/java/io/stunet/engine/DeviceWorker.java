@@ -182,6 +182,16 @@ final class DeviceWorker implements Runnable {
                 in.job.future.completeExceptionally(e);
                 failed.add(in.job);
             }
+        } catch (OutOfMemoryError e) {
+            // The slabs of this batch lose their accumulators (now garbage); the device loop and
+            // the other slabs' work go on, and the caller learns why instead of seeing a hang.
+            StunetException oom = new StunetException(ErrorCode.ENGINE_FAILURE, "out of memory on " + model.name()
+                    + " while running slab work (" + e.getMessage() + "); give the JVM more heap (-Xmx) or split cases into"
+                    + " more slabs", e);
+            for (Input in : batch) {
+                in.job.future.completeExceptionally(oom);
+                failed.add(in.job);
+            }
         }
         long t2 = System.nanoTime();
         synchronized (this) {

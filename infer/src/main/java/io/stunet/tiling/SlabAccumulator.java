@@ -222,9 +222,10 @@ public final class SlabAccumulator implements ProbabilitySink {
     /**
      * Most accumulator voxels a slab holds at once when fed chunk by chunk in plan order, computed
      * from the plan alone (no arithmetic): times {@code (classes + 1) x 4} bytes, the memory bound
-     * of a run, for any volume length.
+     * of a run, for any volume length. {@code mirrored}: the tile has several outputs (test-time
+     * mirroring), so cells can only be released when the tile completes, not chunk by chunk.
      */
-    public static long simulatePeakVoxels(SlidingWindowPlan plan, int z0, int z1, int chunkDepth) {
+    public static long simulatePeakVoxels(SlidingWindowPlan plan, int z0, int z1, int chunkDepth, boolean mirrored) {
         int[] shape = plan.shape();
         int[] p = plan.patch();
         int[] b = plan.padBelow();
@@ -239,15 +240,14 @@ public final class SlabAccumulator implements ProbabilitySink {
         }
         boolean[] live = new boolean[(z1 - z0) * h * nc];
         boolean[] done = new boolean[live.length];
-        long liveVoxels = 0;
+        long[] liveVoxels = {0};
         long peak = 0;
         for (Tile t : plan.tilesOverlapping(z0, z1)) {
-            int xa = Math.max(0, t.x() - b[2]);
-            int xb = Math.min(w, t.x() - b[2] + p[2]);
-            int ka = cellIndex(bounds, xa);
-            int kb = cellIndex(bounds, xb - 1);
+            int ka = cellIndex(bounds, Math.max(0, t.x() - b[2]));
+            int kb = cellIndex(bounds, Math.min(w, t.x() - b[2] + p[2]) - 1);
             for (int dz0 = 0; dz0 < p[0]; dz0 += chunkDepth) {
-                for (int dz = dz0; dz < Math.min(p[0], dz0 + chunkDepth); dz++) {
+                int dz1 = Math.min(p[0], dz0 + chunkDepth);
+                for (int dz = dz0; dz < dz1; dz++) {
                     int z = t.z() + dz - b[0];
                     for (int dy = 0; dy < p[1]; dy++) {
                         int y = t.y() + dy - b[1];
@@ -258,32 +258,42 @@ public final class SlabAccumulator implements ProbabilitySink {
                             int c = ((z - z0) * h + y) * nc + k;
                             if (!live[c] && !done[c]) {
                                 live[c] = true;
-                                liveVoxels += bounds[k + 1] - bounds[k];
-                                peak = Math.max(peak, liveVoxels);
+                                liveVoxels[0] += bounds[k + 1] - bounds[k];
+                                peak = Math.max(peak, liveVoxels[0]);
                             }
                         }
                     }
                 }
+                if (!mirrored) {
+                    release(plan, t, dz0, dz1, z0, z1, h, nc, ka, kb, bounds, lastX, live, done, liveVoxels);
+                }
             }
-            for (int dz = 0; dz < p[0]; dz++) {
-                int z = t.z() + dz - b[0];
-                for (int dy = 0; dy < p[1]; dy++) {
-                    int y = t.y() + dy - b[1];
-                    if (z < z0 || z >= z1 || y < 0 || y >= h) {
-                        continue;
-                    }
-                    for (int k = ka; k <= kb; k++) {
-                        if (plan.lastTileTouching(z + b[0], y + b[1], lastX[k]) == t.index()) {
-                            int c = ((z - z0) * h + y) * nc + k;
-                            live[c] = false;
-                            done[c] = true;
-                            liveVoxels -= bounds[k + 1] - bounds[k];
-                        }
+            release(plan, t, 0, p[0], z0, z1, h, nc, ka, kb, bounds, lastX, live, done, liveVoxels);
+        }
+        return peak;
+    }
+
+    private static void release(SlidingWindowPlan plan, Tile t, int dz0, int dz1, int z0, int z1, int h, int nc, int ka,
+                                int kb, int[] bounds, int[] lastX, boolean[] live, boolean[] done, long[] liveVoxels) {
+        int[] p = plan.patch();
+        int[] b = plan.padBelow();
+        for (int dz = dz0; dz < dz1; dz++) {
+            int z = t.z() + dz - b[0];
+            for (int dy = 0; dy < p[1]; dy++) {
+                int y = t.y() + dy - b[1];
+                if (z < z0 || z >= z1 || y < 0 || y >= h) {
+                    continue;
+                }
+                for (int k = ka; k <= kb; k++) {
+                    int c = ((z - z0) * h + y) * nc + k;
+                    if (live[c] && plan.lastTileTouching(z + b[0], y + b[1], lastX[k]) == t.index()) {
+                        live[c] = false;
+                        done[c] = true;
+                        liveVoxels[0] -= bounds[k + 1] - bounds[k];
                     }
                 }
             }
         }
-        return peak;
     }
 
     private static int cellIndex(int[] bounds, int x) {
