@@ -17,8 +17,9 @@ import java.nio.FloatBuffer;
  * and weights (y, x) live on the model's device, are updated in place with
  * {@code (scale * p) * g}, and are argmaxed there once the last tile touching the plane is
  * complete; only the plane's labels are copied to the host. Planes are the rolling unit, so
- * device memory is bounded by {@code classes x (patch_z + step_z) x Y x X}. Chunking follows
- * {@link HostAggregation} so the arithmetic per voxel is the host path's.
+ * device memory is bounded by {@code classes x (patch_z + step_z) x Y x X}. Chunking and the
+ * per-voxel arithmetic follow {@link HostAggregation} (the logits path: libtorch softmax); the
+ * host's fused-head path differs from it in the last bits only.
  */
 final class DeviceOutputAccumulator implements OutputAccumulator {
     private final SlidingWindowPlan plan;

@@ -7,9 +7,10 @@ import io.stunet.window.Tile;
 /**
  * Receives the raw network outputs of one slab in plan order and turns them into labels:
  * softmax, un-mirroring, Gaussian weighting, accumulation, argmax. {@link HostOutputAccumulator}
- * keeps the sums in host memory (CPU default); {@link DeviceOutputAccumulator} keeps them as
- * tensors on the model's device so that only labels leave a GPU. Both do the same float32
- * arithmetic per voxel.
+ * keeps the sums in host memory (CPU default; with the fused head when the model exports it);
+ * {@link DeviceOutputAccumulator} keeps them as tensors on the model's device so that only
+ * labels leave a GPU. All paths are float32 and deterministic; they differ from each other in
+ * the last bits of the probabilities only.
  */
 interface OutputAccumulator extends AutoCloseable {
     /**
