@@ -158,6 +158,12 @@ public final class InferBench {
         try (VolumeSource.FileVolumeSource source = VolumeSource.ofFile(volumeFile, 1, shape);
              InferenceEngine engine = InferenceEngine.open(model, options)) {
             int headChannels = warmUp(model, patch, !Boolean.parseBoolean(o.getOrDefault("no-fused-head", "false")));
+            // One patch-sized case first, so HotSpot compiles the aggregation kernels outside the
+            // timing (on two cores the compiler threads would otherwise compete with the run).
+            engine.predictCase("warm-up", VolumeSource.of(new float[patch[0] * patch[1] * patch[2]], 1, patch), 1);
+            forward.set(0);
+            aggregate.set(0);
+            inputs.set(0);
             long t0 = System.nanoTime();
             LabelMap labels = engine.predictCase("bench", source, slabs);
             long total = System.nanoTime() - t0;
