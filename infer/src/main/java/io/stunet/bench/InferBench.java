@@ -54,7 +54,7 @@ public final class InferBench {
     /** Entry point for the CLI's {@code bench infer}; returns the exit status. */
     public static int run(List<String> args, PrintStream out) throws Exception {
         if (args.isEmpty()) {
-            out.println("usage: bench infer all [--work DIR] [--quick] | case ... | net ...");
+            out.println("usage: bench infer all [--work DIR] [--quick] [--parts overhead,demo,throughput,length] | case ... | net ...");
             return 2;
         }
         Map<String, String> o = options(args.subList(1, args.size()));
@@ -301,6 +301,7 @@ public final class InferBench {
         Path net = work.resolve("random" + classes + "-split.pt");
         makeNet(net, classes, 8);
         String heap = o.getOrDefault("heap", "2450m");
+        List<String> parts = List.of(o.getOrDefault("parts", "overhead,demo,throughput,length").split(","));
         out.printf(Locale.ROOT, "# bench infer (%d classes, random TinySegNet width 8, 128^3 patches, %d cores, SIMD %s)%n%n",
                 classes, Runtime.getRuntime().availableProcessors(), io.stunet.simd.Simd.available() ? "on" : "off");
 
@@ -310,6 +311,22 @@ public final class InferBench {
         String shape = "224,202,244";
         List<String> caseArgs = List.of("--model", net.toString(), "--shape", shape, "--classes", String.valueOf(classes),
                 "--volume", caseVolume.toString());
+        if (parts.contains("overhead")) {
+            overhead(out, work, net, classes, caseVolume, caseArgs, heap, quick);
+        }
+        if (parts.contains("demo")) {
+            demo(out, work);
+        }
+        if (parts.contains("throughput")) {
+            throughput(out, caseArgs, quick);
+        }
+        if (parts.contains("length")) {
+            length(out, o, work, net, classes, quick);
+        }
+    }
+
+    private static void overhead(PrintStream out, Path work, Path net, int classes, Path caseVolume, List<String> caseArgs,
+                                 String heap, boolean quick) throws Exception {
         out.println("## Overhead, memory and reference (224x202x244, 27 tiles, no TTA, B=1)");
         Map<String, Double> eng = child(concat(caseArgs, "--bare", "true"), heap);
         out.printf(Locale.ROOT, "- engine (fused head): %.1f s total = network to the head %.1f s + head, softmax and"
@@ -342,6 +359,9 @@ public final class InferBench {
         }
 
         out.println();
+    }
+
+    private static void demo(PrintStream out, Path work) throws Exception {
         out.println("## Overhead with the demo model (models/demo, 4 classes, 16x32x64 patches, 48x128x128, 105 tiles, no TTA)");
         Path demo = root().resolve("models/demo/model.pt");
         Path demoVolume = work.resolve("demo-48x128x128.f32");
@@ -355,14 +375,23 @@ public final class InferBench {
                 100 * (d.get("seconds") / d.getOrDefault("bareFeaturesSeconds", Double.NaN) - 1));
 
         out.println();
+    }
+
+    private static void throughput(PrintStream out, List<String> caseArgs, boolean quick) throws Exception {
         out.println("## Throughput (patches/s) vs batch size and CPU devices (224x202x244, no TTA)");
+        Long reference = null;
         for (String devices : List.of("cpu", "cpu,cpu")) {
             for (String batch : List.of("1", "2", "4")) {
+                // Two devices hold two slabs' accumulators at once.
                 Map<String, Double> t = child(concat(caseArgs, "--batch", batch, "--devices", devices,
-                        "--slabs", devices.contains(",") ? "2" : "1"), "3g");
+                        "--slabs", devices.contains(",") ? "2" : "1"), devices.contains(",") ? "5g" : "3g");
+                long checksum = t.get("labelChecksum").longValue();
+                if (reference == null) {
+                    reference = checksum;
+                }
                 out.printf(Locale.ROOT, "- devices=%s batch=%s: %.2f patches/s (%.0f inputs in %.1f s, peak RSS %.2f GiB), mask %s%n",
                         devices, batch, t.get("inputs") / t.get("seconds"), t.get("inputs"), t.get("seconds"),
-                        gib(t.get("peakRssBytes")), t.get("labelChecksum").equals(eng.get("labelChecksum")) ? "identical" : "DIFFERENT");
+                        gib(t.get("peakRssBytes")), checksum == reference ? "identical to the first run" : "DIFFERENT");
                 if (quick) {
                     break;
                 }
@@ -370,6 +399,10 @@ public final class InferBench {
         }
 
         out.println();
+    }
+
+    private static void length(PrintStream out, Map<String, String> o, Path work, Path net, int classes, boolean quick)
+            throws Exception {
         String slicesOpt = o.getOrDefault("slices", quick ? "300" : "300,600,1000");
         int side = Integer.parseInt(o.getOrDefault("side", "512"));
         out.printf(Locale.ROOT, "## Peak RSS vs volume length (%dx%d, %d classes, no TTA, file-backed input)%n", side, side, classes);
