@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * reference of the official aggregation, each scenario in a fresh child process so that peak
  * RSS (VmHWM) belongs to that scenario alone. Subcommands:
  * <ul>
- *   <li>{@code all [--work DIR] [--quick]}: every scenario below, printed as Markdown;</li>
+ *   <li>{@code all [--work DIR] [--quick] [--parts overhead,demo,throughput,length]}: the scenarios below, printed as Markdown;</li>
  *   <li>{@code case ...}: one engine run in this process, one JSON line (used by {@code all});</li>
  *   <li>{@code net --out FILE --classes N --width W}: the random test net (via tools/stunet/testnet.py);</li>
  *   <li>{@code volume --out FILE --shape Z,Y,X}: the generated test volume as raw float32.</li>
