@@ -52,6 +52,8 @@ public final class SlabAccumulator implements ProbabilitySink {
     private final short[] labels16;
     /** Per (z, y) row: the tile whose weights the row last received (so complete() does not add them twice). */
     private final int[] weightedBy;
+    /** Reused by {@link #add}: probabilities turned voxel-major (same thread, one chunk at a time). */
+    private float[] voxelMajor = new float[0];
     private final List<ArrayDeque<float[]>> freeSums = new ArrayList<>();
     private final List<ArrayDeque<float[]>> freeWeights = new ArrayList<>();
     private long liveVoxels;
@@ -132,7 +134,9 @@ public final class SlabAccumulator implements ProbabilitySink {
     @Override
     public void add(Tile tile, int dz0, int depth, float[] probs, float scale) {
         int voxels = depth * patch[1] * patch[2];
-        float[] voxelMajor = new float[classes * voxels];
+        if (voxelMajor.length < classes * voxels) {
+            voxelMajor = new float[classes * voxels];
+        }
         Transpose.toVoxelMajor(probs, classes, voxels, voxelMajor);
         accumulate(tile, dz0, depth, new ProbabilityRows(voxelMajor, classes, scale));
     }
