@@ -54,7 +54,7 @@ public final class InferBench {
     /** Entry point for the CLI's {@code bench infer}; returns the exit status. */
     public static int run(List<String> args, PrintStream out) throws Exception {
         if (args.isEmpty()) {
-            out.println("usage: bench infer all [--work DIR] [--quick] [--parts overhead,demo,throughput,length] | case ... | net ...");
+            out.println("usage: bench infer all [--work DIR] [--quick] [--parts overhead,demo,throughput,length] [--heap 2250m] [--jvm OPTIONS] | case ... | net ...");
             return 2;
         }
         Map<String, String> o = options(args.subList(1, args.size()));
@@ -153,7 +153,8 @@ public final class InferBench {
         };
         EngineOptions options = new EngineOptions().classes(classes).patch(patch).tta(tta).batchSize(batch)
                 .devices(devices).listener(listener).intakeCapacity(Math.max(4, slabs))
-                .fusedHead(!Boolean.parseBoolean(o.getOrDefault("no-fused-head", "false")));
+                .fusedHead(!Boolean.parseBoolean(o.getOrDefault("no-fused-head", "false")))
+                .pipelined(Boolean.parseBoolean(o.getOrDefault("pipelined", "false")));
         Map<String, Object> r = new LinkedHashMap<>();
         try (VolumeSource.FileVolumeSource source = VolumeSource.ofFile(volumeFile, 1, shape);
              InferenceEngine engine = InferenceEngine.open(model, options)) {
@@ -247,7 +248,20 @@ public final class InferBench {
     }
 
     private static String exec(List<String> cmd) throws IOException, InterruptedException {
+        return exec(cmd, false);
+    }
+
+    /**
+     * Runs {@code cmd} in the repository root and returns its output. Engine children inherit
+     * this process's allocator ({@code ./stunet} preloads jemalloc when installed); {@code
+     * official} runs the command with glibc's malloc, as the official code runs by default.
+     */
+    private static String exec(List<String> cmd, boolean official) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root().toFile());
+        if (official) {
+            pb.environment().remove("LD_PRELOAD");
+            pb.environment().remove("MALLOC_CONF");
+        }
         // glibc's per-thread malloc arenas keep freed libtorch buffers resident; two arenas are
         // enough for one device thread plus libtorch's pool (see docs/deploy.md).
         pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
@@ -265,9 +279,17 @@ public final class InferBench {
         return parse(exec(childCommand(caseArgs, heap)));
     }
 
+    /**
+     * JVM options of every engine child besides the heap ({@code all --jvm}). The serial
+     * collector with a small young generation suits a heap that is one long-lived accumulator
+     * (cells are recycled, not collected) and needs the least memory of its own.
+     */
+    private static List<String> childJvmOptions = List.of("-XX:+UseSerialGC", "-Xmn64m");
+
     private static List<String> childCommand(List<String> caseArgs, String heap) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(childJvmOptions);
         cmd.add("-Xmx" + heap);
         if (io.stunet.simd.Simd.available()) {
             cmd.add("--add-modules=jdk.incubator.vector");
@@ -300,10 +322,16 @@ public final class InferBench {
         // "-split": exported with features/head_weight/head_bias (older files in a reused work dir lack them).
         Path net = work.resolve("random" + classes + "-split.pt");
         makeNet(net, classes, 8);
-        String heap = o.getOrDefault("heap", "2450m");
+        String heap = o.getOrDefault("heap", "2250m");
+        if (o.containsKey("jvm")) {
+            childJvmOptions = List.of(o.get("jvm").trim().split("\\s+"));
+        }
         List<String> parts = List.of(o.getOrDefault("parts", "overhead,demo,throughput,length").split(","));
-        out.printf(Locale.ROOT, "# bench infer (%d classes, random TinySegNet width 8, 128^3 patches, %d cores, SIMD %s)%n%n",
-                classes, Runtime.getRuntime().availableProcessors(), io.stunet.simd.Simd.available() ? "on" : "off");
+        String preload = System.getenv("LD_PRELOAD");
+        out.printf(Locale.ROOT, "# bench infer (%d classes, random TinySegNet width 8, 128^3 patches, %d cores, SIMD %s,"
+                        + " engine malloc: %s; the Python reference runs with glibc's malloc)%n%n",
+                classes, Runtime.getRuntime().availableProcessors(), io.stunet.simd.Simd.available() ? "on" : "off",
+                preload != null && preload.contains("jemalloc") ? "jemalloc (" + System.getenv("MALLOC_CONF") + ")" : "glibc");
 
         int[] caseShape = {224, 202, 244};
         Path caseVolume = work.resolve("case-224x202x244.f32");
@@ -349,7 +377,7 @@ public final class InferBench {
                     "--model", net.toString(), "--input", caseVolume.toString(), "--shape", "1", "224", "202", "244",
                     "--patch", "128", "128", "128", "--classes", String.valueOf(classes), "--threads",
                     String.valueOf(Runtime.getRuntime().availableProcessors()), "--no-margin",
-                    "--out", work.resolve("ref").toString()));
+                    "--out", work.resolve("ref").toString()), true);
             Map<String, Double> rm = parse(ref);
             out.printf(Locale.ROOT, "- Python reference (official v1 aggregation, Debian torch): %.1f s (network %.1f s),"
                             + " peak RSS %.2f GiB%n", rm.get("seconds"), rm.getOrDefault("forwardSeconds", Double.NaN),

@@ -27,9 +27,13 @@ abstract class ChunkedHostOutputs implements HostOutputs {
     ChunkedHostOutputs(int channels, int[] patch) {
         this.channels = channels;
         this.patch = patch.clone();
-        int plane = channels * patch[1] * patch[2];
-        this.chunkDepth = Math.max(1, Math.min(patch[0], CHUNK_FLOATS / plane));
-        this.buffer = new float[chunkDepth * plane];
+        this.chunkDepth = chunkDepth(channels, patch);
+        this.buffer = new float[chunkDepth * channels * patch[1] * patch[2]];
+    }
+
+    /** Planes per chunk for outputs of {@code channels} channels: about 32 MiB, at least one plane. */
+    static int chunkDepth(int channels, int[] patch) {
+        return Math.max(1, Math.min(patch[0], CHUNK_FLOATS / (channels * patch[1] * patch[2])));
     }
 
     @Override

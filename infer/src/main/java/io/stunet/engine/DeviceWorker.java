@@ -20,11 +20,22 @@ import java.util.function.Consumer;
 /**
  * The loop of one device slot: holds the slabs assigned to it, forms batches of up to B network
  * inputs across its first few active slabs (oldest first, each slab's inputs in order), runs the
- * forward pass and accumulates every output into its slab before the next batch, so each slab
- * sees its inputs in plan order whatever the batch composition.
+ * forward passes and hands every output, in order, to its accumulation stage, so each slab sees
+ * its inputs in plan order whatever the batch composition. With host accumulation the stage is a
+ * second thread ({@link EngineOptions#pipelined}): the next forward pass runs while the previous
+ * output is accumulated. Job state ({@code done}, futures, completion) is changed only by the
+ * accumulation stage.
  */
 final class DeviceWorker implements Runnable {
     private record Input(SlabJob job, int index) {
+    }
+
+    /**
+     * One network call's outputs for {@code inputs} (owned by {@code manager}), or the error that
+     * stopped them; {@code endOfBatch} is the batch's size on its last call, else 0.
+     */
+    private record Forwarded(List<Input> inputs, NDManager manager, NDArray output, RuntimeException error,
+                             long forwardNanos, int endOfBatch) {
     }
 
     private final DeviceModel model;
@@ -39,9 +50,13 @@ final class DeviceWorker implements Runnable {
     private final Deque<SlabJob> held = new ArrayDeque<>();
     private final float[] batchBuffer;
     private final int inputFloats;
+    private final AggregationStage<Forwarded> stage;
     private boolean closing;
     private long pendingInputs;
     private long busyNanos;
+    /** Accumulation-stage sums for the batch being reported (touched by the accumulation stage only). */
+    private long batchForwardNanos;
+    private long batchAggregateNanos;
 
     DeviceWorker(DeviceModel model, EngineOptions options, Consumer<SlabJob> onFinished) {
         this.model = model;
@@ -63,6 +78,9 @@ final class DeviceWorker implements Runnable {
                     + options.classes() + " classes");
         }
         this.fused = options.fusedHead() && head != null && !onDevice ? new FusedHeadAggregation(head, p) : null;
+        this.stage = options.pipelined() && !onDevice
+                ? AggregationStage.threaded("stunet-aggregate-" + model.name(), this::aggregate)
+                : AggregationStage.inline(this::aggregate);
     }
 
     /** Whether this device runs the split head on the host instead of the network's own head. */
@@ -79,7 +97,7 @@ final class DeviceWorker implements Runnable {
         return pendingInputs;
     }
 
-    /** Total time spent in forward passes and aggregation. */
+    /** Total time spent in forward passes and aggregation (may exceed wall time when the two overlap). */
     synchronized long busyNanos() {
         return busyNanos;
     }
@@ -107,9 +125,10 @@ final class DeviceWorker implements Runnable {
                 if (batch == null) {
                     return;
                 }
-                runBatch(batch);
+                forwardBatch(batch);
             }
         } finally {
+            stage.close();
             failAll(new StunetException(ErrorCode.ENGINE_FAILURE, "engine closed before the slab finished"));
             model.close();
         }
@@ -149,64 +168,95 @@ final class DeviceWorker implements Runnable {
         }
     }
 
-    private void runBatch(List<Input> batch) {
-        long t0 = System.nanoTime();
-        long forward = 0;
-        List<SlabJob> failed = new ArrayList<>();
-        try (NDManager manager = model.newManager()) {
+    /**
+     * Extracts the batch's patches and runs the network on them (one call per input when
+     * batch-invariant), handing each call's output to the accumulation stage. A failure hands the
+     * inputs not yet forwarded over as failed, so the accumulation stage, which owns every job's
+     * state, fails their slabs in order after the outputs already handed over.
+     */
+    private void forwardBatch(List<Input> batch) {
+        int next = 0;
+        NDManager manager = null;
+        try {
             for (int i = 0; i < batch.size(); i++) {
                 Input in = batch.get(i);
                 MirrorSet.Flip f = in.job.flipOf(in.index);
                 PatchExtractor.extract(in.job.request.source(), in.job.plan, in.job.tileOf(in.index),
                         f.z(), f.y(), f.x(), batchBuffer, i * inputFloats);
             }
-            if (options.batchInvariant()) {
-                for (int i = 0; i < batch.size(); i++) {
-                    long f0 = System.nanoTime();
-                    try (NDArray logits = run(manager, i * inputFloats, 1)) {
-                        forward += System.nanoTime() - f0;
-                        accumulate(batch.get(i), logits, 0, failed);
-                    }
-                }
-            } else {
+            int step = options.batchInvariant() ? 1 : batch.size();
+            for (; next < batch.size(); next += step) {
+                manager = model.newManager();
                 long f0 = System.nanoTime();
-                try (NDArray logits = run(manager, 0, batch.size())) {
-                    forward += System.nanoTime() - f0;
-                    for (int i = 0; i < batch.size(); i++) {
-                        accumulate(batch.get(i), logits, i, failed);
-                    }
-                }
+                NDArray output = run(manager, next * inputFloats, step);
+                long nanos = System.nanoTime() - f0;
+                Forwarded done = new Forwarded(batch.subList(next, next + step), manager, output, null, nanos,
+                        next + step == batch.size() ? batch.size() : 0);
+                manager = null;
+                stage.accept(done);
             }
-        } catch (RuntimeException e) {
-            for (Input in : batch) {
-                in.job.future.completeExceptionally(e);
-                failed.add(in.job);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            if (manager != null) {
+                manager.close();
             }
-        } catch (OutOfMemoryError e) {
-            // The slabs of this batch lose their accumulators (now garbage); the device loop and
-            // the other slabs' work go on, and the caller learns why instead of seeing a hang.
-            StunetException oom = new StunetException(ErrorCode.ENGINE_FAILURE, "out of memory on " + model.name()
+            stage.accept(new Forwarded(batch.subList(next, batch.size()), null, null, failure(e), 0, batch.size()));
+        }
+    }
+
+    /** An error of slab work as the slabs' futures report it. */
+    private RuntimeException failure(Throwable e) {
+        if (e instanceof OutOfMemoryError) {
+            // The slabs lose their accumulators (now garbage); the device loop and the other
+            // slabs' work go on, and the caller learns why instead of seeing a hang.
+            return new StunetException(ErrorCode.ENGINE_FAILURE, "out of memory on " + model.name()
                     + " while running slab work (" + e.getMessage() + "); give the JVM more heap (-Xmx) or split cases into"
                     + " more slabs", e);
-            for (Input in : batch) {
-                in.job.future.completeExceptionally(oom);
-                failed.add(in.job);
+        }
+        return (RuntimeException) e;
+    }
+
+    /** Accumulates one network call's outputs into their slabs (or fails them), then reports and finishes slabs. */
+    private void aggregate(Forwarded work) {
+        long t0 = System.nanoTime();
+        List<SlabJob> failed = new ArrayList<>();
+        try (NDManager ignored = work.manager) {
+            if (work.error != null) {
+                fail(work.inputs, work.error, failed);
+            } else {
+                for (int i = 0; i < work.inputs.size(); i++) {
+                    accumulate(work.inputs.get(i), work.output, i, failed);
+                }
             }
+        } catch (RuntimeException | OutOfMemoryError e) {
+            fail(work.inputs, failure(e), failed);
         }
-        long t2 = System.nanoTime();
+        long t1 = System.nanoTime();
         synchronized (this) {
-            busyNanos += t2 - t0;
-            pendingInputs -= batch.size();
+            busyNanos += work.forwardNanos + (t1 - t0);
+            pendingInputs -= work.inputs.size();
         }
-        listener.onBatch(model.name(), batch.size(), options.batchSize(), forward, t2 - t0 - forward);
+        batchForwardNanos += work.forwardNanos;
+        batchAggregateNanos += t1 - t0;
+        if (work.endOfBatch > 0) {
+            listener.onBatch(model.name(), work.endOfBatch, options.batchSize(), batchForwardNanos, batchAggregateNanos);
+            batchForwardNanos = 0;
+            batchAggregateNanos = 0;
+        }
         SlabJob last = null;
-        for (Input in : batch) {
+        for (Input in : work.inputs) {
             if (in.job != last && !in.job.future.isDone()) {
                 listener.onProgress(in.job.request.caseId(), in.job.request.slabIndex(), in.job.done, in.job.total);
             }
             last = in.job;
         }
         finishCompleted(failed);
+    }
+
+    private static void fail(List<Input> inputs, RuntimeException error, List<SlabJob> failed) {
+        for (Input in : inputs) {
+            in.job.future.completeExceptionally(error);
+            failed.add(in.job);
+        }
     }
 
     /** The network on {@code n} packed inputs: logits, or the head's input features on the fused path. */

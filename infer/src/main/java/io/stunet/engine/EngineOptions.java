@@ -28,6 +28,7 @@ public final class EngineOptions {
     private EngineListener listener = EngineListener.NONE;
     private boolean batchInvariant = true;
     private boolean fusedHead = true;
+    private boolean pipelined = false;
     private Accumulation accumulation = Accumulation.AUTO;
 
     /** Where class sums live: on the host (Java arrays), on the model's device (tensors), or host for cpu and device for GPUs. */
@@ -164,6 +165,26 @@ public final class EngineOptions {
      */
     public EngineOptions fusedHead(boolean fusedHead) {
         this.fusedHead = fusedHead;
+        return this;
+    }
+
+    public boolean pipelined() {
+        return pipelined;
+    }
+
+    /**
+     * When true a device slot with host accumulation overlaps its work: while one output is
+     * accumulated on the host, the next forward pass already runs, so the cores one stage leaves
+     * idle serve the other. At most one finished output waits for the accumulator (one more
+     * output's memory, e.g. 134 MB of 16-channel 128^3 features). Accumulation order per slab is
+     * unchanged, so masks are bit-identical either way. Off by default: on the 2-core benchmark
+     * both stages already keep the cores busy (21.2 s against 21.7 s, +0.11 GiB, see
+     * docs/benchmarks.md); it pays where the network and the accumulation take similar time on
+     * more cores. Device (GPU) accumulation is always sequential: it runs asynchronously on the
+     * device anyway.
+     */
+    public EngineOptions pipelined(boolean pipelined) {
+        this.pipelined = pipelined;
         return this;
     }
 

@@ -1,5 +1,7 @@
 package io.stunet.tiling;
 
+import java.nio.FloatBuffer;
+
 /** {@link SegmentationHead}'s kernel without the Vector API: the SIMD kernel's operations, one lane at a time. */
 final class ScalarHeadRows implements RowKernel {
     private static final int LANES = SegmentationHead.LANES;
@@ -9,15 +11,19 @@ final class ScalarHeadRows implements RowKernel {
     private final int channels;
     private final float[] w;
     private final float[] b;
-    private final float[] f;
+    private final FloatBuffer f;
+    private final int stride;
+    private final int base;
     private final float scale;
 
-    ScalarHeadRows(SegmentationHead head, float[] features, float scale) {
+    ScalarHeadRows(SegmentationHead head, FloatBuffer features, int channelStride, int base, float scale) {
         this.classes = head.classes();
         this.channels = head.channels();
         this.w = head.weights();
         this.b = head.bias();
         this.f = features;
+        this.stride = channelStride;
+        this.base = base;
         this.scale = scale;
     }
 
@@ -31,11 +37,11 @@ final class ScalarHeadRows implements RowKernel {
         float[] l = scratch[0];
         float[] partial = scratch[1];
         for (int i = 0; i < n; i++) {
-            int fb = (src + i) * channels;
+            int fb = base + src + i;
             for (int c = 0; c < classes; c++) {
                 float v = b[c];
                 for (int k = 0; k < channels; k++) {
-                    v = Math.fma(f[fb + k], w[c * channels + k], v);
+                    v = Math.fma(f.get(fb + k * stride), w[c * channels + k], v);
                 }
                 l[c] = v;
             }

@@ -4,6 +4,8 @@ import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
 import io.stunet.simd.Simd;
 
+import java.nio.FloatBuffer;
+
 /**
  * The network's full-resolution 1x1x1 head, {@code logits[c] = bias[c] + sum_k weights[c][k] *
  * features[k]}, applied on the host and fused with softmax and accumulation: per voxel the
@@ -97,15 +99,18 @@ public final class SegmentationHead {
     }
 
     /**
-     * A row kernel over one chunk of features, voxel-major: (depth, patch_y, patch_x, channels)
-     * row-major, adding {@code (scale * p) * g}.
+     * A row kernel over one chunk of features, channel-major as the network returns them: feature
+     * {@code k} of chunk voxel {@code v} (row-major (depth, patch_y, patch_x) index) is
+     * {@code features.get(base + k * channelStride + v)}, so the output of {@code features(x)} is
+     * read in place, without a copy or a transposition. It adds {@code (scale * p) * g}.
      */
-    public RowKernel rows(float[] features, float scale) {
-        return rows(features, scale, Simd.available());
+    public RowKernel rows(FloatBuffer features, int channelStride, int base, float scale) {
+        return rows(features, channelStride, base, scale, Simd.available());
     }
 
-    /** As {@link #rows(float[], float)} with the kernel chosen explicitly (for tests and benchmarks). */
-    public RowKernel rows(float[] features, float scale, boolean simd) {
-        return simd ? new VectorHeadRows(this, features, scale) : new ScalarHeadRows(this, features, scale);
+    /** As {@link #rows(FloatBuffer, int, int, float)} with the kernel chosen explicitly (for tests and benchmarks). */
+    public RowKernel rows(FloatBuffer features, int channelStride, int base, float scale, boolean simd) {
+        return simd ? new VectorHeadRows(this, features, channelStride, base, scale)
+                : new ScalarHeadRows(this, features, channelStride, base, scale);
     }
 }

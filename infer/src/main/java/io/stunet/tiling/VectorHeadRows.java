@@ -1,5 +1,7 @@
 package io.stunet.tiling;
 
+import java.nio.FloatBuffer;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -7,7 +9,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link SegmentationHead}'s kernel with the Vector API: one voxel at a time, its classes in
+ * {@link SegmentationHead}'s kernel with the Vector API: one voxel at a time (its features read
+ * channel-major, straight from the network's output), its classes in
  * the lanes of {@code ceil(classes / 8)} 256-bit vectors, so the voxel's sums are read and
  * written as one contiguous run of its voxel-major cell. Logits are register-blocked seven
  * vectors at a time (independent FMA chains sharing each broadcast feature). Loaded only when
@@ -24,17 +27,21 @@ final class VectorHeadRows implements RowKernel {
     private final int nv;
     private final float[] wt;
     private final float[] bt;
-    private final float[] f;
+    private final FloatBuffer f;
+    private final int stride;
+    private final int base;
     private final float scale;
     private final VectorMask<Float> padding;
 
-    VectorHeadRows(SegmentationHead head, float[] features, float scale) {
+    VectorHeadRows(SegmentationHead head, FloatBuffer features, int channelStride, int base, float scale) {
         this.classes = head.classes();
         this.channels = head.channels();
         this.nv = head.vectors();
         this.wt = head.laneWeights();
         this.bt = head.laneBias();
         this.f = features;
+        this.stride = channelStride;
+        this.base = base;
         this.scale = scale;
         int used = classes - (nv - 1) * L;
         this.padding = VectorMask.fromLong(S, ((1L << L) - 1) & ~((1L << used) - 1));
@@ -51,7 +58,7 @@ final class VectorHeadRows implements RowKernel {
         float[] partial = scratch[1];
         int full = classes / L;
         for (int i = 0; i < n; i++) {
-            logits((src + i) * channels, e);
+            logits(base + src + i, e);
             FloatVector m = FloatVector.fromArray(S, e, 0);
             for (int j = 1; j < nv; j++) {
                 m = m.max(FloatVector.fromArray(S, e, j * L));
@@ -84,7 +91,10 @@ final class VectorHeadRows implements RowKernel {
         }
     }
 
-    /** {@code e[j * L + lane] = b[c] + sum_k f[k] * w[c][k]} (FMA, k ascending) for class {@code c = j * L + lane}. */
+    /**
+     * {@code e[j * L + lane] = b[c] + sum_k f[fb + k * stride] * w[c][k]} (FMA, k ascending) for
+     * class {@code c = j * L + lane}.
+     */
     private void logits(int fb, float[] e) {
         int j = 0;
         for (; j + BLOCK <= nv; j += BLOCK) {
@@ -96,7 +106,7 @@ final class VectorHeadRows implements RowKernel {
             FloatVector v5 = FloatVector.fromArray(S, bt, (j + 5) * L);
             FloatVector v6 = FloatVector.fromArray(S, bt, (j + 6) * L);
             for (int k = 0; k < channels; k++) {
-                FloatVector x = FloatVector.broadcast(S, f[fb + k]);
+                FloatVector x = FloatVector.broadcast(S, f.get(fb + k * stride));
                 int wb = (k * nv + j) * L;
                 v0 = x.fma(FloatVector.fromArray(S, wt, wb), v0);
                 v1 = x.fma(FloatVector.fromArray(S, wt, wb + L), v1);
@@ -117,7 +127,7 @@ final class VectorHeadRows implements RowKernel {
         for (; j < nv; j++) {
             FloatVector v = FloatVector.fromArray(S, bt, j * L);
             for (int k = 0; k < channels; k++) {
-                v = FloatVector.broadcast(S, f[fb + k]).fma(FloatVector.fromArray(S, wt, (k * nv + j) * L), v);
+                v = FloatVector.broadcast(S, f.get(fb + k * stride)).fma(FloatVector.fromArray(S, wt, (k * nv + j) * L), v);
             }
             v.intoArray(e, j * L);
         }

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * NUMERICS.md section 5: masks from every combination of slabs {1, 2, 3}, devices {1, 2}
  * ({@code cpu} listed twice runs two model instances concurrently) and batch {1, 3} are
  * bit-identical to the untiled single-device batch-1 run, with test-time mirroring on so that
- * batches mix tiles, mirrors and slabs.
+ * batches mix tiles, mirrors and slabs. The baseline accumulates on the device thread; the tiled
+ * runs overlap forward passes with accumulation ({@link EngineOptions#pipelined}).
  */
 class TiledPredictionExactnessTest {
     private static final int CLASSES = 7;
@@ -41,14 +42,15 @@ class TiledPredictionExactnessTest {
     @Test
     void tiledPredictionEqualsUntiled() {
         LabelMap baseline;
-        EngineOptions base = new EngineOptions().classes(CLASSES).patch(PATCH).tta(true).batchSize(1).devices(List.of("cpu"));
+        EngineOptions base = new EngineOptions().classes(CLASSES).patch(PATCH).tta(true).batchSize(1).devices(List.of("cpu"))
+                .pipelined(false);
         try (InferenceEngine engine = InferenceEngine.open(model, base)) {
             baseline = run(engine, 1);
         }
         for (List<String> devices : List.of(List.of("cpu"), List.of("cpu", "cpu"))) {
             for (int batch : new int[] {1, 3}) {
                 EngineOptions o = new EngineOptions().classes(CLASSES).patch(PATCH).tta(true).batchSize(batch)
-                        .devices(devices).intakeCapacity(3);
+                        .devices(devices).intakeCapacity(3).pipelined(true);
                 try (InferenceEngine engine = InferenceEngine.open(model, o)) {
                     for (int slabs : new int[] {1, 2, 3}) {
                         LabelMap m = run(engine, slabs);

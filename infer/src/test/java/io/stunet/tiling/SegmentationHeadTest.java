@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.stunet.error.StunetException;
 import io.stunet.simd.Simd;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -21,8 +24,8 @@ class SegmentationHeadTest {
     }
 
     /** The same contribution computed in double from the definition: softmax of the head's logits. */
-    private static double[] expected(int classes, int channels, float[] features, int src, float[] g, int g0, int n,
-                                     float scale, float[] weights, float[] bias) {
+    private static double[] expected(int classes, int channels, float[] features, int stride, int base, int src,
+                                     float[] g, int g0, int n, float scale, float[] weights, float[] bias) {
         double[] out = new double[classes * n];
         for (int i = 0; i < n; i++) {
             double[] logit = new double[classes];
@@ -30,7 +33,7 @@ class SegmentationHeadTest {
             for (int c = 0; c < classes; c++) {
                 logit[c] = bias[c];
                 for (int k = 0; k < channels; k++) {
-                    logit[c] += (double) weights[c * channels + k] * features[(src + i) * channels + k];
+                    logit[c] += (double) weights[c * channels + k] * features[base + k * stride + src + i];
                 }
                 max = Math.max(max, logit[c]);
             }
@@ -45,7 +48,10 @@ class SegmentationHeadTest {
         return out;
     }
 
-    /** Class counts below, at and above whole vectors and past one register block of seven vectors. */
+    /**
+     * Class counts below, at and above whole vectors and past one register block of seven vectors;
+     * features channel-major with a channel stride and base offset, in a heap and a direct buffer.
+     */
     @Test
     void scalarAndSimdKernelsMatchTheDefinitionAndEachOtherBitForBit() {
         for (int classes : new int[] {1, 5, 8, 13, 57, 105}) {
@@ -55,7 +61,11 @@ class SegmentationHeadTest {
             float[] bias = random(r, classes, 1);
             SegmentationHead head = new SegmentationHead(classes, channels, weights, bias);
             int voxels = 61;
-            float[] features = random(r, voxels * channels, 3);
+            int stride = voxels + 3;
+            int base = 2;
+            float[] features = random(r, base + channels * stride, 3);
+            FloatBuffer direct = ByteBuffer.allocateDirect(4 * features.length).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            direct.put(features).flip();
             float[] g = random(r, 100, 1);
             int cellVoxels = 40;
             for (int n : new int[] {1, 7, 16, 29}) {
@@ -63,12 +73,14 @@ class SegmentationHeadTest {
                 int out = 3 + n % 5;
                 int g0 = 11 + n;
                 float scale = 0.125f;
-                double[] want = expected(classes, channels, features, src, g, g0, n, scale, weights, bias);
+                double[] want = expected(classes, channels, features, stride, base, src, g, g0, n, scale, weights, bias);
                 float[] previous = null;
-                for (boolean simd : Simd.available() ? new boolean[] {false, true} : new boolean[] {false}) {
+                for (int kernel = 0; kernel < (Simd.available() ? 4 : 2); kernel++) {
+                    boolean simd = kernel >= 2;
+                    FloatBuffer in = kernel % 2 == 0 ? FloatBuffer.wrap(features) : direct;
                     float[] cell = new float[classes * cellVoxels];
                     Arrays.fill(cell, 0.5f);
-                    head.rows(features, scale, simd).addRow(cell, out, src, g, g0, n);
+                    head.rows(in, stride, base, scale, simd).addRow(cell, out, src, g, g0, n);
                     for (int x = 0; x < cellVoxels; x++) {
                         for (int c = 0; c < classes; c++) {
                             int i = x - out;
