@@ -54,7 +54,7 @@ public final class InferBench {
     /** Entry point for the CLI's {@code bench infer}; returns the exit status. */
     public static int run(List<String> args, PrintStream out) throws Exception {
         if (args.isEmpty()) {
-            out.println("usage: bench infer all [--work DIR] [--quick] [--parts overhead,demo,throughput,length] [--heap 2250m] [--jvm OPTIONS] | case ... | net ...");
+            out.println("usage: bench infer all [--work DIR] [--quick] [--parts overhead,demo,throughput,length] [--heap 2200m] [--jvm OPTIONS] | case ... | net ...");
             return 2;
         }
         Map<String, String> o = options(args.subList(1, args.size()));
@@ -322,7 +322,7 @@ public final class InferBench {
         // "-split": exported with features/head_weight/head_bias (older files in a reused work dir lack them).
         Path net = work.resolve("random" + classes + "-split.pt");
         makeNet(net, classes, 8);
-        String heap = o.getOrDefault("heap", "2250m");
+        String heap = o.getOrDefault("heap", "2200m");
         if (o.containsKey("jvm")) {
             childJvmOptions = List.of(o.get("jvm").trim().split("\\s+"));
         }

@@ -19,7 +19,7 @@ import java.util.stream.IntStream;
  * tile first touches the cell, and the cell is argmaxed and recycled as soon as the last tile
  * that touches it (known from the plan) is complete. Cells are voxel-major ({@code classes}
  * sums per voxel, then the next voxel), so a tile row updates one contiguous run per cell.
- * With tiles arriving in the plan's z-major order, live memory is bounded by about {@code
+ * With tiles arriving in the plan's order (z-layer by z-layer), live memory is bounded by about {@code
  * classes x (patch_z + step_z) x height x width} floats whatever the volume length (in practice
  * about {@code classes x (patch_z - step_z) x height x width} plus one tile's new cells), and
  * every voxel receives its contributions in the same order whichever slab or device computes
@@ -54,8 +54,12 @@ public final class SlabAccumulator implements ProbabilitySink {
     private final int[] weightedBy;
     /** Reused by {@link #add}: probabilities turned voxel-major (same thread, one chunk at a time). */
     private float[] voxelMajor = new float[0];
-    private final List<ArrayDeque<float[]>> freeSums = new ArrayList<>();
-    private final List<ArrayDeque<float[]>> freeWeights = new ArrayList<>();
+    /**
+     * Recycled cell storage by cell width (voxels): cells of equal width share storage whichever
+     * x-column they belong to, so a column's released cells serve the next column's new ones.
+     */
+    private final java.util.Map<Integer, ArrayDeque<float[]>> freeSums = new java.util.HashMap<>();
+    private final java.util.Map<Integer, ArrayDeque<float[]>> freeWeights = new java.util.HashMap<>();
     private long liveVoxels;
     private long peakVoxels;
     private long finalizedVoxels;
@@ -83,8 +87,9 @@ public final class SlabAccumulator implements ProbabilitySink {
         int[] xs = plan.starts(2);
         for (int k = 0; k < cellCount; k++) {
             cellLastX[k] = lastStartCovering(xs, patch[2], cellStart[k] + below[2]);
-            freeSums.add(new ArrayDeque<>());
-            freeWeights.add(new ArrayDeque<>());
+            int width = cellStart[k + 1] - cellStart[k];
+            freeSums.computeIfAbsent(width, w -> new ArrayDeque<>());
+            freeWeights.computeIfAbsent(width, w -> new ArrayDeque<>());
         }
         int rows = (z1 - z0) * height;
         this.sums = new float[rows * cellCount][];
@@ -365,8 +370,8 @@ public final class SlabAccumulator implements ProbabilitySink {
 
     private void allocate(int r, int k) {
         int n = cellStart[k + 1] - cellStart[k];
-        float[] s = freeSums.get(k).poll();
-        float[] w = freeWeights.get(k).poll();
+        float[] s = freeSums.get(n).poll();
+        float[] w = freeWeights.get(n).poll();
         if (s == null) {
             s = new float[classes * n];
             w = new float[n];
@@ -408,9 +413,8 @@ public final class SlabAccumulator implements ProbabilitySink {
     }
 
     private void recycle(int c) {
-        int k = c % cellCount;
-        freeSums.get(k).push(sums[c]);
-        freeWeights.get(k).push(weights[c]);
+        freeSums.get(weights[c].length).push(sums[c]);
+        freeWeights.get(weights[c].length).push(weights[c]);
         liveVoxels -= weights[c].length;
         finalizedVoxels += weights[c].length;
         sums[c] = null;
@@ -425,10 +429,8 @@ public final class SlabAccumulator implements ProbabilitySink {
                     "slab [" + z0 + ", " + z1 + ") finalized " + finalizedVoxels + " of " + (long) (z1 - z0) * height * width
                             + " voxels");
         }
-        for (int k = 0; k < cellCount; k++) {
-            freeSums.get(k).clear();
-            freeWeights.get(k).clear();
-        }
+        freeSums.values().forEach(ArrayDeque::clear);
+        freeWeights.values().forEach(ArrayDeque::clear);
         return new LabelSlab(z0, z1, height, width, labels8, labels16);
     }
 

@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -100,16 +101,61 @@ class SlidingWindowPlanTest {
     }
 
     @Test
-    void tilesAreListedZOuterThenYThenX() {
-        SlidingWindowPlan plan = SlidingWindowPlan.of(new int[] {224, 202, 244}, new int[] {128, 128, 128}, 0.5);
+    void tilesAreListedZOuterThenTheInPlaneAxisWithTheSmallerOverlapBand() {
+        // 224x202x244: overlap 91 along y (starts 0, 37, 74) times 244 against 70 along x (0, 58, 116) times 202.
+        assertTilesInOrder(SlidingWindowPlan.of(new int[] {224, 202, 244}, new int[] {128, 128, 128}, 0.5), new int[] {0, 2, 1});
+        // Transposed in-plane: y now has the smaller band.
+        assertTilesInOrder(SlidingWindowPlan.of(new int[] {224, 244, 202}, new int[] {128, 128, 128}, 0.5), new int[] {0, 1, 2});
+        // Equal bands keep nnU-Net's order (z, y, x).
+        assertTilesInOrder(SlidingWindowPlan.of(new int[] {40, 30, 30}, new int[] {16, 16, 16}, 0.5), new int[] {0, 1, 2});
+    }
+
+    private static void assertTilesInOrder(SlidingWindowPlan plan, int[] order) {
+        assertArrayEquals(order, plan.order(), plan.toString());
         List<Tile> tiles = plan.tiles();
         for (int i = 1; i < tiles.size(); i++) {
-            Tile a = tiles.get(i - 1);
-            Tile b = tiles.get(i);
-            int cmp = a.z() != b.z() ? Integer.compare(a.z(), b.z())
-                    : a.y() != b.y() ? Integer.compare(a.y(), b.y()) : Integer.compare(a.x(), b.x());
-            assertTrue(cmp < 0, a + " before " + b);
-            assertEquals(i, b.index());
+            int[] a = coordinates(tiles.get(i - 1));
+            int[] b = coordinates(tiles.get(i));
+            int cmp = 0;
+            for (int axis : order) {
+                cmp = cmp != 0 ? cmp : Integer.compare(a[axis], b[axis]);
+            }
+            assertTrue(cmp < 0, tiles.get(i - 1) + " before " + tiles.get(i));
+            assertEquals(i, tiles.get(i).index());
+        }
+    }
+
+    private static int[] coordinates(Tile t) {
+        return new int[] {t.z(), t.y(), t.x()};
+    }
+
+    /** lastTileTouching is the largest index among the tiles that really cover the voxel, in either order. */
+    @Test
+    void lastTileTouchingIsTheLastCoveringTileInTheListedOrder() {
+        for (int[] shape : new int[][] {{50, 37, 61}, {50, 61, 37}, {9, 20, 20}}) {
+            int[] patch = {16, 16, 12};
+            SlidingWindowPlan plan = SlidingWindowPlan.of(shape, patch, 0.5);
+            int[] xs = plan.starts(2);
+            int[] padded = plan.padded();
+            for (int zp = 0; zp < padded[0]; zp++) {
+                for (int yp = 0; yp < padded[1]; yp++) {
+                    for (int kx = 0; kx < xs.length; kx++) {
+                        int want = -1;
+                        int wantRow = -1;
+                        for (Tile t : plan.tiles()) {
+                            boolean row = t.z() <= zp && zp < t.z() + patch[0] && t.y() <= yp && yp < t.y() + patch[1];
+                            if (row) {
+                                wantRow = Math.max(wantRow, t.index());
+                                if (t.x() == xs[kx]) {
+                                    want = Math.max(want, t.index());
+                                }
+                            }
+                        }
+                        assertEquals(want, plan.lastTileTouching(zp, yp, kx), Arrays.toString(shape) + " " + zp + "," + yp + "," + kx);
+                        assertEquals(wantRow, plan.lastTileTouching(zp, yp));
+                    }
+                }
+            }
         }
     }
 
