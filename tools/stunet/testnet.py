@@ -7,6 +7,10 @@ skip connection, so that flips, padding and batch composition all matter. Weight
 from a fixed seed so Java and Python see the same model file.
 
   python3 -m tools.stunet.testnet --out model.pt --channels 1 --classes 5 --width 4 [--seed 0]
+
+``--stunet S`` (or B, L, H) writes a randomly initialized STU-Net of that variant instead
+(tools/stunet/arch.py, same split-head methods as an exported checkpoint): the S-shaped model
+of the engine's overhead benchmark.
 """
 import argparse
 
@@ -55,8 +59,14 @@ def main(argv=None):
     p.add_argument('--classes', type=int, default=5)
     p.add_argument('--width', type=int, default=4)
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--stunet', choices=['S', 'B', 'L', 'H'], help='a random STU-Net of this variant instead')
     a = p.parse_args(argv)
     torch.manual_seed(a.seed)
+    if a.stunet:
+        from tools.stunet.arch import STUNet, variant_config
+        net = STUNet(variant_config(a.stunet, a.classes, a.channels)).eval()
+        torch.jit.script(net).save(a.out)
+        return
     net = TinySegNet(a.channels, a.classes, a.width).eval()
     with torch.no_grad():
         # Larger weights than the default init give confident, spatially varied argmax maps.

@@ -237,3 +237,16 @@ def test_committed_demo_model_has_the_split_head():
     x = torch.randn(1, 1, 16, 32, 64, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         assert float((_head_of_features(loaded, x) - loaded(x)).abs().max()) <= 1e-5
+
+
+def test_testnet_writes_a_random_stunet_s_with_the_split_head(tmp_path):
+    from tools.stunet import testnet
+    out = tmp_path / "s.pt"
+    testnet.main(["--out", str(out), "--classes", "105", "--stunet", "S"])
+    loaded = torch.jit.load(str(out))
+    assert tuple(loaded.head_weight().shape) == (105, variant_config("S").dims[0])
+    n_params = sum(p.numel() for p in loaded.parameters())
+    assert n_params == sum(p.numel() for p in STUNet(variant_config("S", 105)).parameters())
+    x = torch.randn(1, 1, 32, 32, 32, generator=torch.Generator().manual_seed(7))
+    with torch.no_grad():
+        assert float((_head_of_features(loaded, x) - loaded(x)).abs().max()) <= 1e-5

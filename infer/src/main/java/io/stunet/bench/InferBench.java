@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * reference of the official aggregation, each scenario in a fresh child process so that peak
  * RSS (VmHWM) belongs to that scenario alone. Subcommands:
  * <ul>
- *   <li>{@code all [--work DIR] [--quick] [--parts overhead,demo,throughput,length]}: the scenarios below, printed as Markdown;</li>
+ *   <li>{@code all [--work DIR] [--quick] [--parts overhead,demo,stunet,throughput,length]}: the scenarios below, printed as Markdown;</li>
  *   <li>{@code case ...}: one engine run in this process, one JSON line (used by {@code all});</li>
  *   <li>{@code net --out FILE --classes N --width W}: the random test net (via tools/stunet/testnet.py);</li>
  *   <li>{@code volume --out FILE --shape Z,Y,X}: the generated test volume as raw float32.</li>
@@ -54,7 +54,7 @@ public final class InferBench {
     /** Entry point for the CLI's {@code bench infer}; returns the exit status. */
     public static int run(List<String> args, PrintStream out) throws Exception {
         if (args.isEmpty()) {
-            out.println("usage: bench infer all [--work DIR] [--quick] [--parts overhead,demo,throughput,length] [--heap 2200m] [--jvm OPTIONS] | case ... | net ...");
+            out.println("usage: bench infer all [--work DIR] [--quick] [--parts overhead,demo,stunet,throughput,length] [--heap 2200m] [--jvm OPTIONS] | case ... | net ...");
             return 2;
         }
         Map<String, String> o = options(args.subList(1, args.size()));
@@ -326,7 +326,7 @@ public final class InferBench {
         if (o.containsKey("jvm")) {
             childJvmOptions = List.of(o.get("jvm").trim().split("\\s+"));
         }
-        List<String> parts = List.of(o.getOrDefault("parts", "overhead,demo,throughput,length").split(","));
+        List<String> parts = List.of(o.getOrDefault("parts", "overhead,demo,stunet,throughput,length").split(","));
         String preload = System.getenv("LD_PRELOAD");
         out.printf(Locale.ROOT, "# bench infer (%d classes, random TinySegNet width 8, 128^3 patches, %d cores, SIMD %s,"
                         + " engine malloc: %s; the Python reference runs with glibc's malloc)%n%n",
@@ -344,6 +344,9 @@ public final class InferBench {
         }
         if (parts.contains("demo")) {
             demo(out, work);
+        }
+        if (parts.contains("stunet")) {
+            stunet(out, work, classes, caseVolume, heap);
         }
         if (parts.contains("throughput")) {
             throughput(out, caseArgs, quick);
@@ -387,6 +390,28 @@ public final class InferBench {
         }
 
         out.println();
+    }
+
+    /**
+     * The S-shaped model of the issue: a randomly initialized STU-Net S (widths 16-256, the real
+     * architecture) with 105 classes on the same case, engine against its bare forward passes.
+     */
+    private static void stunet(PrintStream out, Path work, int classes, Path caseVolume, String heap) throws Exception {
+        out.println("## Overhead with a random STU-Net S (105 classes, 224x202x244, 27 tiles of 128^3, no TTA, B=1)");
+        Path net = work.resolve("stunet-s-" + classes + ".pt");
+        if (!Files.exists(net)) {
+            exec(List.of(python(), "-m", "tools.stunet.testnet", "--out", net.toString(), "--classes",
+                    String.valueOf(classes), "--stunet", "S"));
+        }
+        Map<String, Double> s = child(List.of("--model", net.toString(), "--shape", "224,202,244", "--classes",
+                String.valueOf(classes), "--volume", caseVolume.toString(), "--bare", "true"), heap);
+        out.printf(Locale.ROOT, "- engine %.1f s (network to the head %.1f s, head + softmax + accumulation %.1f s),"
+                        + " peak RSS %.2f GiB (-Xmx%s)%n", s.get("seconds"), s.get("forwardSeconds"), s.get("aggregateSeconds"),
+                gib(s.get("peakRssBytes")), heap);
+        out.printf(Locale.ROOT, "- bare forward passes: whole network %.1f s (overhead %+.1f%%), network to the head %.1f s"
+                        + " (overhead %+.1f%%)%n%n", s.get("bareForwardSeconds"),
+                100 * (s.get("seconds") / s.get("bareForwardSeconds") - 1), s.getOrDefault("bareFeaturesSeconds", Double.NaN),
+                100 * (s.get("seconds") / s.getOrDefault("bareFeaturesSeconds", Double.NaN) - 1));
     }
 
     private static void demo(PrintStream out, Path work) throws Exception {

@@ -40,10 +40,9 @@ public final class SlabAccumulator implements ProbabilitySink {
     private final int[] patch;
     private final int[] below;
     private final float[] gaussian;
+    private final CellGrid grid;
     /** Cell boundaries in output x: cell k covers {@code [cellStart[k], cellStart[k + 1])}. */
     private final int[] cellStart;
-    /** Index (in the plan's x starts) of the last x-tile covering cell k. */
-    private final int[] cellLastX;
     private final int cellCount;
     /** [row * cellCount + cell]: voxel-major sums, or null while the cell is not live. */
     private final float[][] sums;
@@ -81,17 +80,14 @@ public final class SlabAccumulator implements ProbabilitySink {
         this.patch = plan.patch();
         this.below = plan.padBelow();
         this.gaussian = plan.gaussianWeighted() ? GaussianImportanceMap.of(patch) : GaussianImportanceMap.ones(patch);
-        this.cellStart = cellBounds(plan);
-        this.cellCount = cellStart.length - 1;
-        this.cellLastX = new int[cellCount];
-        int[] xs = plan.starts(2);
+        this.grid = new CellGrid(plan, z0, z1);
+        this.cellStart = grid.cellStart;
+        this.cellCount = grid.cellCount;
         for (int k = 0; k < cellCount; k++) {
-            cellLastX[k] = lastStartCovering(xs, patch[2], cellStart[k] + below[2]);
-            int width = cellStart[k + 1] - cellStart[k];
-            freeSums.computeIfAbsent(width, w -> new ArrayDeque<>());
-            freeWeights.computeIfAbsent(width, w -> new ArrayDeque<>());
+            freeSums.computeIfAbsent(grid.cellWidth(k), w -> new ArrayDeque<>());
+            freeWeights.computeIfAbsent(grid.cellWidth(k), w -> new ArrayDeque<>());
         }
-        int rows = (z1 - z0) * height;
+        int rows = grid.rows();
         this.sums = new float[rows * cellCount][];
         this.weights = new float[rows * cellCount][];
         this.weightedBy = new int[rows];
@@ -99,28 +95,6 @@ public final class SlabAccumulator implements ProbabilitySink {
         int n = rows * width;
         this.labels8 = classes <= 256 ? new byte[n] : null;
         this.labels16 = classes <= 256 ? null : new short[n];
-    }
-
-    /** Output-x boundaries where some tile starts or ends, plus 0 and the width: the set of tiles covering x is constant in between. */
-    static int[] cellBounds(SlidingWindowPlan plan) {
-        int w = plan.shape()[2];
-        int px = plan.patch()[2];
-        int b = plan.padBelow()[2];
-        java.util.TreeSet<Integer> cuts = new java.util.TreeSet<>(List.of(0, w));
-        for (int s : plan.starts(2)) {
-            cuts.add(Math.max(0, Math.min(w, s - b)));
-            cuts.add(Math.max(0, Math.min(w, s - b + px)));
-        }
-        return cuts.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private static int lastStartCovering(int[] starts, int p, int v) {
-        for (int i = starts.length - 1; i >= 0; i--) {
-            if (starts[i] <= v && v < starts[i] + p) {
-                return i;
-            }
-        }
-        throw new StunetException(ErrorCode.INTERNAL, "coordinate " + v + " is covered by no tile");
     }
 
     /** Whether any voxel of tile-relative output planes {@code [dz0, dz0 + depth)} lies in this slab. */
@@ -165,45 +139,29 @@ public final class SlabAccumulator implements ProbabilitySink {
      */
     public void accumulate(Tile tile, int dz0, int depth, RowKernel kernel, boolean lastOfTile) {
         int py = patch[1];
-        int xa = Math.max(0, tile.x() - below[2]);
-        int xb = Math.min(width, tile.x() - below[2] + patch[2]);
-        int ka = cellOf(xa);
-        int kb = cellOf(xb - 1);
-        for (int dz = 0; dz < depth; dz++) {
-            int z = tile.z() + dz0 + dz - below[0];
-            for (int dy = 0; dy < py; dy++) {
-                int y = tile.y() + dy - below[1];
-                if (z >= z0 && z < z1 && y >= 0 && y < height) {
-                    int r = (z - z0) * height + y;
-                    for (int k = ka; k <= kb; k++) {
-                        if (sums[r * cellCount + k] == null) {
-                            allocate(r, k);
-                        }
-                    }
+        int ka = grid.firstCell(tile);
+        int kb = grid.lastCell(tile);
+        grid.forEachRow(tile, dz0, dz0 + depth, (dz, dy, r) -> {
+            for (int k = ka; k <= kb; k++) {
+                if (sums[r * cellCount + k] == null) {
+                    allocate(r, k);
                 }
             }
-        }
+        });
         IntStream.range(0, depth * py).parallel().forEach(i -> addRow(tile, dz0, i / py, i % py, ka, kb, kernel));
         if (lastOfTile) {
             weigh(tile, dz0, Math.min(patch[0], dz0 + depth));
         }
     }
 
-    private int cellOf(int x) {
-        int k = java.util.Arrays.binarySearch(cellStart, x);
-        return k >= 0 ? Math.min(k, cellCount - 1) : -k - 2;
-    }
-
     private void addRow(Tile tile, int dz0, int dz, int dy, int ka, int kb, RowKernel kernel) {
-        int z = tile.z() + dz0 + dz - below[0];
-        int y = tile.y() + dy - below[1];
-        if (z < z0 || z >= z1 || y < 0 || y >= height) {
+        int r = grid.row(tile, dz0 + dz, dy);
+        if (r < 0) {
             return;
         }
         int py = patch[1], px = patch[2];
         int xo0 = tile.x() - below[2];
         int plane = py * px;
-        int r = (z - z0) * height + y;
         for (int k = ka; k <= kb; k++) {
             int xs = Math.max(cellStart[k], xo0);
             int xe = Math.min(cellStart[k + 1], xo0 + px);
@@ -235,79 +193,51 @@ public final class SlabAccumulator implements ProbabilitySink {
      * mirroring), so cells can only be released when the tile completes, not chunk by chunk.
      */
     public static long simulatePeakVoxels(SlidingWindowPlan plan, int z0, int z1, int chunkDepth, boolean mirrored) {
-        int[] shape = plan.shape();
-        int[] p = plan.patch();
-        int[] b = plan.padBelow();
-        int h = shape[1];
-        int w = shape[2];
-        int[] bounds = cellBounds(plan);
-        int nc = bounds.length - 1;
-        int[] xs = plan.starts(2);
-        int[] lastX = new int[nc];
-        for (int k = 0; k < nc; k++) {
-            lastX[k] = lastStartCovering(xs, p[2], bounds[k] + b[2]);
-        }
-        boolean[] live = new boolean[(z1 - z0) * h * nc];
+        CellGrid grid = new CellGrid(plan, z0, z1);
+        int pz = plan.patch()[0];
+        int nc = grid.cellCount;
+        boolean[] live = new boolean[grid.rows() * nc];
         boolean[] done = new boolean[live.length];
-        long[] liveVoxels = {0};
-        long peak = 0;
+        long[] voxels = {0, 0};
         for (Tile t : plan.tilesOverlapping(z0, z1)) {
-            int ka = cellIndex(bounds, Math.max(0, t.x() - b[2]));
-            int kb = cellIndex(bounds, Math.min(w, t.x() - b[2] + p[2]) - 1);
-            for (int dz0 = 0; dz0 < p[0]; dz0 += chunkDepth) {
-                int dz1 = Math.min(p[0], dz0 + chunkDepth);
-                for (int dz = dz0; dz < dz1; dz++) {
-                    int z = t.z() + dz - b[0];
-                    for (int dy = 0; dy < p[1]; dy++) {
-                        int y = t.y() + dy - b[1];
-                        if (z < z0 || z >= z1 || y < 0 || y >= h) {
-                            continue;
-                        }
-                        for (int k = ka; k <= kb; k++) {
-                            int c = ((z - z0) * h + y) * nc + k;
-                            if (!live[c] && !done[c]) {
-                                live[c] = true;
-                                liveVoxels[0] += bounds[k + 1] - bounds[k];
-                                peak = Math.max(peak, liveVoxels[0]);
-                            }
+            int ka = grid.firstCell(t);
+            int kb = grid.lastCell(t);
+            for (int dz0 = 0; dz0 < pz; dz0 += chunkDepth) {
+                int dz1 = Math.min(pz, dz0 + chunkDepth);
+                grid.forEachRow(t, dz0, dz1, (dz, dy, r) -> {
+                    for (int k = ka; k <= kb; k++) {
+                        int c = r * nc + k;
+                        if (!live[c] && !done[c]) {
+                            live[c] = true;
+                            voxels[0] += grid.cellWidth(k);
+                            voxels[1] = Math.max(voxels[1], voxels[0]);
                         }
                     }
-                }
+                });
                 if (!mirrored) {
-                    release(plan, t, dz0, dz1, z0, z1, h, nc, ka, kb, bounds, lastX, live, done, liveVoxels);
+                    release(grid, t, dz0, dz1, live, done, voxels);
                 }
             }
-            release(plan, t, 0, p[0], z0, z1, h, nc, ka, kb, bounds, lastX, live, done, liveVoxels);
+            release(grid, t, 0, pz, live, done, voxels);
         }
-        return peak;
+        return voxels[1];
     }
 
-    private static void release(SlidingWindowPlan plan, Tile t, int dz0, int dz1, int z0, int z1, int h, int nc, int ka,
-                                int kb, int[] bounds, int[] lastX, boolean[] live, boolean[] done, long[] liveVoxels) {
-        int[] p = plan.patch();
-        int[] b = plan.padBelow();
-        for (int dz = dz0; dz < dz1; dz++) {
-            int z = t.z() + dz - b[0];
-            for (int dy = 0; dy < p[1]; dy++) {
-                int y = t.y() + dy - b[1];
-                if (z < z0 || z >= z1 || y < 0 || y >= h) {
-                    continue;
-                }
-                for (int k = ka; k <= kb; k++) {
-                    int c = ((z - z0) * h + y) * nc + k;
-                    if (live[c] && plan.lastTileTouching(z + b[0], y + b[1], lastX[k]) == t.index()) {
-                        live[c] = false;
-                        done[c] = true;
-                        liveVoxels[0] -= bounds[k + 1] - bounds[k];
-                    }
+    /** The simulation's {@link #weigh}: cells of planes {@code [dz0, dz1)} the tile is the last to touch leave. */
+    private static void release(CellGrid grid, Tile t, int dz0, int dz1, boolean[] live, boolean[] done, long[] voxels) {
+        int nc = grid.cellCount;
+        int ka = grid.firstCell(t);
+        int kb = grid.lastCell(t);
+        grid.forEachRow(t, dz0, dz1, (dz, dy, r) -> {
+            for (int k = ka; k <= kb; k++) {
+                int c = r * nc + k;
+                if (live[c] && grid.lastTouch(t, r, k)) {
+                    live[c] = false;
+                    done[c] = true;
+                    voxels[0] -= grid.cellWidth(k);
                 }
             }
-        }
-    }
-
-    private static int cellIndex(int[] bounds, int x) {
-        int k = java.util.Arrays.binarySearch(bounds, x);
-        return k >= 0 ? Math.min(k, bounds.length - 2) : -k - 2;
+        });
     }
 
     /**
@@ -323,44 +253,31 @@ public final class SlabAccumulator implements ProbabilitySink {
     private void weigh(Tile tile, int dz0, int dz1) {
         int py = patch[1], px = patch[2];
         int xo0 = tile.x() - below[2];
-        int xa = Math.max(0, xo0);
-        int xb = Math.min(width, xo0 + px);
-        int ka = cellOf(xa);
-        int kb = cellOf(xb - 1);
+        int ka = grid.firstCell(tile);
+        int kb = grid.lastCell(tile);
         List<Integer> finished = new ArrayList<>();
-        for (int dz = dz0; dz < dz1; dz++) {
-            int z = tile.z() + dz - below[0];
-            if (z < z0 || z >= z1) {
-                continue;
+        grid.forEachRow(tile, dz0, dz1, (dz, dy, r) -> {
+            if (weightedBy[r] == tile.index()) {
+                return;
             }
-            for (int dy = 0; dy < py; dy++) {
-                int y = tile.y() + dy - below[1];
-                if (y < 0 || y >= height) {
-                    continue;
+            weightedBy[r] = tile.index();
+            int g0 = (dz * py + dy) * px;
+            for (int k = ka; k <= kb; k++) {
+                int c = r * cellCount + k;
+                if (sums[c] == null) {
+                    allocate(r, k);
                 }
-                int r = (z - z0) * height + y;
-                if (weightedBy[r] == tile.index()) {
-                    continue;
+                float[] w = weights[c];
+                int xs = Math.max(cellStart[k], xo0);
+                int xe = Math.min(cellStart[k + 1], xo0 + px);
+                for (int x = xs; x < xe; x++) {
+                    w[x - cellStart[k]] += gaussian[g0 + x - xo0];
                 }
-                weightedBy[r] = tile.index();
-                int g0 = (dz * py + dy) * px;
-                for (int k = ka; k <= kb; k++) {
-                    int c = r * cellCount + k;
-                    if (sums[c] == null) {
-                        allocate(r, k);
-                    }
-                    float[] w = weights[c];
-                    int xs = Math.max(cellStart[k], xo0);
-                    int xe = Math.min(cellStart[k + 1], xo0 + px);
-                    for (int x = xs; x < xe; x++) {
-                        w[x - cellStart[k]] += gaussian[g0 + x - xo0];
-                    }
-                    if (plan.lastTileTouching(z + below[0], y + below[1], cellLastX[k]) == tile.index()) {
-                        finished.add(c);
-                    }
+                if (grid.lastTouch(tile, r, k)) {
+                    finished.add(c);
                 }
             }
-        }
+        });
         // Cells are independent: argmax them on all cores, then recycle their storage here.
         finished.parallelStream().forEach(this::argmaxCell);
         for (int c : finished) {
