@@ -31,7 +31,6 @@ import java.util.stream.IntStream;
  * Not thread-safe: one slab is fed by one device loop (which may split a chunk's rows over cores).
  */
 public final class SlabAccumulator implements ProbabilitySink {
-    private final SlidingWindowPlan plan;
     private final int classes;
     private final int z0;
     private final int z1;
@@ -71,16 +70,15 @@ public final class SlabAccumulator implements ProbabilitySink {
         if (classes < 1 || classes > 65536) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "classes must be in [1, 65536], got " + classes);
         }
-        this.plan = plan;
+        this.grid = new CellGrid(plan, z0, z1);
         this.classes = classes;
         this.z0 = z0;
         this.z1 = z1;
-        this.height = shape[1];
-        this.width = shape[2];
+        this.height = grid.height;
+        this.width = grid.width;
         this.patch = plan.patch();
         this.below = plan.padBelow();
         this.gaussian = plan.gaussianWeighted() ? GaussianImportanceMap.of(patch) : GaussianImportanceMap.ones(patch);
-        this.grid = new CellGrid(plan, z0, z1);
         this.cellStart = grid.cellStart;
         this.cellCount = grid.cellCount;
         for (int k = 0; k < cellCount; k++) {

@@ -63,17 +63,7 @@ final class VectorHeadRows implements RowKernel {
             for (int j = 1; j < nv; j++) {
                 m = m.max(FloatVector.fromArray(S, e, j * L));
             }
-            FloatVector mx = FloatVector.broadcast(S, m.reduceLanes(VectorOperators.MAX));
-            FloatVector sum = FloatVector.zero(S);
-            for (int j = 0; j < nv; j++) {
-                FloatVector x = exp(FloatVector.fromArray(S, e, j * L).sub(mx));
-                if (j == nv - 1) {
-                    x = x.blend(0f, padding);
-                }
-                x.intoArray(e, j * L);
-                sum = sum.add(x);
-            }
-            sum.intoArray(partial, 0);
+            expShifted(e, m.reduceLanes(VectorOperators.MAX), partial);
             float total = partial[0];
             for (int lane = 1; lane < L; lane++) {
                 total += partial[lane];
@@ -133,21 +123,39 @@ final class VectorHeadRows implements RowKernel {
         }
     }
 
-    /** {@link FastExp#exp} lane by lane: the same operations in the same order, so the same bits. */
-    static FloatVector exp(FloatVector x) {
-        x = x.max(FastExp.MIN_ARG).min(FastExp.MAX_ARG);
-        FloatVector a = x.fma(FastExp.LOG2E, FastExp.ROUND);
-        FloatVector t = a.sub(FastExp.ROUND);
-        FloatVector r = t.fma(FloatVector.broadcast(S, -FastExp.LN2_HI), x);
-        r = t.fma(FloatVector.broadcast(S, -FastExp.LN2_LO), r);
-        FloatVector z = r.mul(r);
-        FloatVector y = FloatVector.broadcast(S, FastExp.P0).fma(r, FloatVector.broadcast(S, FastExp.P1));
-        y = y.fma(r, FloatVector.broadcast(S, FastExp.P2));
-        y = y.fma(r, FloatVector.broadcast(S, FastExp.P3));
-        y = y.fma(r, FloatVector.broadcast(S, FastExp.P4));
-        y = y.fma(r, FloatVector.broadcast(S, FastExp.P5));
-        y = y.fma(z, r).add(1f);
-        IntVector n = (IntVector) a.reinterpretAsInts().sub(FastExp.ROUND_BITS);
-        return y.mul(n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+    /**
+     * {@code e[j * L + lane] = exp(e[j * L + lane] - shift)} for the voxel's {@code nv} vectors,
+     * the padding lanes of the last one set to 0, and the vectors' lane-wise sum into {@code
+     * partial}. The exponential is {@link FastExp#exp}'s operations lane by lane (so the same
+     * bits), written out in the loop instead of called: HotSpot may decline to inline a large
+     * callee that it compiled first, and a vector-valued call that is not inlined boxes its
+     * vectors (once seen here as a kernel 4x slower for a whole run).
+     */
+    void expShifted(float[] e, float shift, float[] partial) {
+        FloatVector mx = FloatVector.broadcast(S, shift);
+        FloatVector sum = FloatVector.zero(S);
+        for (int j = 0; j < nv; j++) {
+            FloatVector x = FloatVector.fromArray(S, e, j * L).sub(mx);
+            x = x.max(FastExp.MIN_ARG).min(FastExp.MAX_ARG);
+            FloatVector a = x.fma(FastExp.LOG2E, FastExp.ROUND);
+            FloatVector t = a.sub(FastExp.ROUND);
+            FloatVector r = t.fma(FloatVector.broadcast(S, -FastExp.LN2_HI), x);
+            r = t.fma(FloatVector.broadcast(S, -FastExp.LN2_LO), r);
+            FloatVector z = r.mul(r);
+            FloatVector y = FloatVector.broadcast(S, FastExp.P0).fma(r, FloatVector.broadcast(S, FastExp.P1));
+            y = y.fma(r, FloatVector.broadcast(S, FastExp.P2));
+            y = y.fma(r, FloatVector.broadcast(S, FastExp.P3));
+            y = y.fma(r, FloatVector.broadcast(S, FastExp.P4));
+            y = y.fma(r, FloatVector.broadcast(S, FastExp.P5));
+            y = y.fma(z, r).add(1f);
+            IntVector n = (IntVector) a.reinterpretAsInts().sub(FastExp.ROUND_BITS);
+            FloatVector v = y.mul(n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            if (j == nv - 1) {
+                v = v.blend(0f, padding);
+            }
+            v.intoArray(e, j * L);
+            sum = sum.add(v);
+        }
+        sum.intoArray(partial, 0);
     }
 }
