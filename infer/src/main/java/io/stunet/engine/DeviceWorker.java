@@ -83,6 +83,11 @@ final class DeviceWorker implements Runnable {
                 : AggregationStage.inline(this::aggregate);
     }
 
+    /** Whether this device keeps class sums on the host (Java heap) rather than on the device. */
+    boolean hostAccumulation() {
+        return !onDevice;
+    }
+
     /** Whether this device runs the split head on the host instead of the network's own head. */
     boolean fusedHead() {
         return fused != null;

@@ -4,6 +4,7 @@ import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
 import io.stunet.tiling.LabelMap;
 import io.stunet.tiling.LabelSlab;
+import io.stunet.tiling.SlabAccumulator;
 import io.stunet.window.SlidingWindowPlan;
 import io.stunet.window.VolumeSource;
 
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -30,6 +32,9 @@ import java.util.concurrent.CompletionStage;
  * Kafka consumer uses to pause and resume partitions.
  */
 public final class InferenceEngine implements AutoCloseable {
+    /** Share of the maximum heap one slab's accumulator may take; the rest is buffers, labels and headroom. */
+    private static final double HEAP_SHARE = 0.95;
+    private static final double GIB = 1024.0 * 1024 * 1024;
     private final EngineOptions options;
     private final MirrorSet mirrors;
     private final List<DeviceWorker> workers = new ArrayList<>();
@@ -173,8 +178,29 @@ public final class InferenceEngine implements AutoCloseable {
         SlidingWindowPlan plan = SlidingWindowPlan.of(shape, options.patch(), options.step());
         int z0 = bounds[request.slabIndex()];
         int z1 = bounds[request.slabIndex() + 1];
+        if (workers.stream().anyMatch(DeviceWorker::hostAccumulation)) {
+            requireHeapFor(plan, z0, z1);
+        }
         return new SlabJob(request, plan, z0, z1, mirrors);
     }
+
+    /**
+     * Host accumulation keeps a slab's cells on the Java heap. A slab whose predicted peak
+     * ({@link SlabAccumulator#simulatePeakVoxels}, cells released per tile: an upper bound for
+     * every path) cannot fit is refused up front: started, it would not fail fast but leave the
+     * collector thrashing near a full heap.
+     */
+    private void requireHeapFor(SlidingWindowPlan plan, int z0, int z1) {
+        long bytes = SlabAccumulator.simulatePeakVoxels(plan, z0, z1, options.patch()[0], true) * (options.classes() + 1) * 4L;
+        long max = Runtime.getRuntime().maxMemory();
+        if (bytes > HEAP_SHARE * max) {
+            throw new StunetException(ErrorCode.VOLUME_TOO_LARGE, String.format(Locale.ROOT,
+                    "slab [%d, %d) of a %s volume needs %.2f GiB of class sums (%d classes), more than %.0f%% of the"
+                            + " %.2f GiB heap: split the case into more slabs or give the JVM more heap (-Xmx)",
+                    z0, z1, Arrays.toString(plan.shape()), bytes / GIB, options.classes(), 100 * HEAP_SHARE, max / GIB));
+        }
+    }
+
 
     private DeviceWorker leastLoaded() {
         DeviceWorker best = workers.get(0);
