@@ -194,17 +194,27 @@ final class DeviceWorker implements Runnable {
                 manager = model.newManager();
                 long f0 = System.nanoTime();
                 NDArray output = run(manager, next * inputFloats, step);
-                long nanos = System.nanoTime() - f0;
-                Forwarded done = new Forwarded(batch.subList(next, next + step), manager, output, null, nanos,
-                        next + step == batch.size() ? batch.size() : 0);
+                Forwarded done = new Forwarded(batch.subList(next, next + step), manager, output, null,
+                        System.nanoTime() - f0, next + step == batch.size() ? batch.size() : 0);
                 manager = null;
-                stage.accept(done);
+                // Outside the failure path below: once handed over, these inputs belong to the stage.
+                handOver(done);
             }
         } catch (RuntimeException | OutOfMemoryError e) {
             if (manager != null) {
                 manager.close();
             }
             stage.accept(new Forwarded(batch.subList(next, batch.size()), null, null, failure(e), 0, batch.size()));
+        }
+    }
+
+    /** Hands a forwarded output to the stage; whatever the stage throws is not a failure of the forward pass. */
+    private void handOver(Forwarded done) {
+        try {
+            stage.accept(done);
+        } catch (RuntimeException e) {
+            Thread t = Thread.currentThread();
+            t.getUncaughtExceptionHandler().uncaughtException(t, e);
         }
     }
 
