@@ -8,12 +8,14 @@ import io.stunet.window.Tile;
 import java.nio.ByteOrder;
 
 /**
- * The chunk loop both host paths share: a network output (channels, z, y, x) is handled a few
- * z-planes at a time; each chunk is sliced (a view), transformed by libtorch ({@link #prepare}),
- * mirrored back, copied into one reusable host buffer and handed to {@link #consume}. Chunk
- * boundaries depend only on the channel count and patch (32 MiB per chunk), never on slab,
- * batch or device, which keeps every voxel's arithmetic identical across tilings. One instance
- * per device thread.
+ * The chunk loop of the logits path ({@link HostAggregation}): a network output (channels, z,
+ * y, x) is handled a few z-planes at a time; each chunk is sliced (a view), transformed by
+ * libtorch ({@link #prepare}), mirrored back, copied into one reusable host buffer and handed
+ * to {@link #consume}. {@link FusedHeadAggregation} reads its features in place instead and
+ * only shares {@link #chunkDepth(int, int[])}, so both paths release cells at the same planes.
+ * Chunk boundaries depend only on the channel count and patch (32 MiB per chunk), never on
+ * slab, batch or device, which keeps every voxel's arithmetic identical across tilings. One
+ * instance per device thread.
  */
 abstract class ChunkedHostOutputs implements HostOutputs {
     /** Target chunk size in floats (32 MiB): small next to a tile's output, large enough to amortize calls. */
