@@ -2,10 +2,9 @@ package io.stunet.tiling;
 
 import java.nio.FloatBuffer;
 
-/** {@link SegmentationHead}'s kernel without the Vector API: the SIMD kernel's operations, one lane at a time. */
+/** {@link SegmentationHead}'s kernel without the Vector API: what each lane of {@link VectorHeadRows} does, voxel by voxel. */
 final class ScalarHeadRows implements RowKernel {
-    private static final int LANES = SegmentationHead.LANES;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private final int classes;
     private final int channels;
@@ -30,40 +29,43 @@ final class ScalarHeadRows implements RowKernel {
     @Override
     public void addRow(float[] cell, int out, int src, float[] g, int g0, int n) {
         float[][] scratch = SCRATCH.get();
-        if (scratch[0].length < classes) {
-            scratch[0] = new float[classes];
-            scratch[1] = new float[LANES];
+        if (scratch[0].length < classes + channels) {
+            scratch[0] = new float[classes + channels];
         }
         float[] l = scratch[0];
-        float[] partial = scratch[1];
+        int width = cell.length / classes;
         for (int i = 0; i < n; i++) {
             int fb = base + src + i;
+            for (int k = 0; k < channels; k++) {
+                l[classes + k] = f.get(fb + k * stride);
+            }
+            float m = Float.NEGATIVE_INFINITY;
             for (int c = 0; c < classes; c++) {
                 float v = b[c];
                 for (int k = 0; k < channels; k++) {
-                    v = Math.fma(f.get(fb + k * stride), w[c * channels + k], v);
+                    v = Math.fma(l[classes + k], w[c * channels + k], v);
                 }
                 l[c] = v;
+                if (v > m) {
+                    m = v;
+                }
             }
-            float m = l[0];
-            for (int c = 1; c < classes; c++) {
-                m = Math.max(m, l[c]);
-            }
-            java.util.Arrays.fill(partial, 0f);
+            float even = 0f;
+            float odd = 0f;
             for (int c = 0; c < classes; c++) {
-                float e = FastExp.exp(l[c] - m);
+                float d = l[c] - m;
+                float e = d < SegmentationHead.FLUSH_BELOW ? 0f : FastExp.exp(d);
                 l[c] = e;
-                partial[c % LANES] += e;
+                if ((c & 1) == 0) {
+                    even += e;
+                } else {
+                    odd += e;
+                }
             }
-            float sum = partial[0];
-            for (int lane = 1; lane < LANES; lane++) {
-                sum += partial[lane];
-            }
-            float inv = 1f / sum;
-            float gi = g[g0 + i];
-            int cb = (out + i) * classes;
+            float factor = ((1f / (even + odd)) * scale) * g[g0 + i];
             for (int c = 0; c < classes; c++) {
-                cell[cb + c] += ((l[c] * inv) * scale) * gi;
+                int at = c * width + out + i;
+                cell[at] = Math.fma(l[c], factor, cell[at]);
             }
         }
     }

@@ -12,26 +12,33 @@ import java.nio.FloatBuffer;
  * {@code classes} logits live only in a small per-thread scratch array, so a tile's
  * {@code classes x patch} logits and probabilities (880 MB for 105 classes at 128^3) are never
  * materialized. Per voxel: logits (fused multiply-add over features in order), {@code m =
- * max_c}, {@code e_c = exp(l_c - m)} ({@link FastExp}), the sum of the {@code e_c} as
- * {@link #LANES} partial sums then those in order, {@code p_c = e_c * (1 / sum)}, then {@code
- * acc_c += ((p_c * scale) * g}. The SIMD kernel (Vector API, when available) and the scalar
- * one perform the same IEEE operations in the same order, so they give the same bits, and so
- * does code HotSpot has not compiled yet: tilings stay bit-identical whatever runs when.
+ * max_c}, {@code e_c = exp(l_c - m)} ({@link FastExp}; 0 below {@link #FLUSH_BELOW}), their sum (even and odd classes each in
+ * order, then the two added), then {@code acc_c = fma(e_c, ((1 / sum) * scale) * g, acc_c)}:
+ * the probability {@code e_c / sum} is never rounded on its own. The SIMD kernel
+ * (Vector API, when available; one voxel per lane) and the scalar one perform the same IEEE
+ * operations in the same order, so they give the same bits, and so does code HotSpot has not
+ * compiled yet: tilings stay bit-identical whatever runs when. Cells are class-major (see
+ * {@link RowKernel}).
  */
 public final class SegmentationHead {
     private final int classes;
     private final int channels;
     private final float[] weights;
     private final float[] bias;
-    private volatile float[] laneWeights;
-    private volatile float[] laneBias;
 
     /**
-     * Classes per vector in the SIMD kernel (256-bit vectors of float) and per partial sum in
-     * both kernels: the softmax denominator is summed as LANES partial sums, then those in
-     * order, so the scalar kernel gives the SIMD kernel's bits.
+     * Exponent below which {@code exp(l_c - m)} counts as 0: a class whose probability is under
+     * {@code e^-40} (4e-18) of the voxel's most likely class. Without it a confident network
+     * (logit gaps of 90 and more are common) makes the kernel compute with subnormal floats,
+     * {@code exp} of the clamped argument times a Gaussian weight as small as 3.8e-11, and each
+     * subnormal operation costs x86 cores tens of cycles: on this project's 2-core AMD build
+     * machine the kernel ran up to twice as slow on such data. With the cut-off every exponential,
+     * product and sum is 0 or a normal float ({@code e^-40 x 3.8e-11 / 8 / 65536} is still above
+     * {@code Float.MIN_NORMAL}), and the argmax cannot change: the flushed terms are 16 orders of
+     * magnitude below the voxel's largest term, under float32's rounding of any sum that could
+     * win.
      */
-    static final int LANES = 8;
+    public static final float FLUSH_BELOW = -40f;
 
     /** {@code weights} is (classes, channels) row-major; {@code bias} has {@code classes} entries. */
     public SegmentationHead(int classes, int channels, float[] weights, float[] bias) {
@@ -62,47 +69,29 @@ public final class SegmentationHead {
         return bias;
     }
 
-    /** Vectors of {@link #LANES} classes per voxel for the SIMD kernel: {@code ceil(classes / LANES)}. */
-    int vectors() {
-        return (classes + LANES - 1) / LANES;
-    }
-
     /**
-     * Weights laid out for class-lane vectors: {@code [(k * vectors + j) * LANES + lane] =
-     * weights[j * LANES + lane][k]}, zero past the last class.
+     * Weights laid out for register blocks of {@code block} classes: the block starting at class
+     * {@code c0} with {@code nb = min(block, classes - c0)} classes holds {@code weights[c0 + j][k]}
+     * at {@code c0 * channels + k * nb + j}, so a block's weights for feature {@code k} are adjacent.
      */
-    float[] laneWeights() {
-        float[] w = laneWeights;
-        if (w == null) {
-            int nv = vectors();
-            w = new float[channels * nv * LANES];
+    float[] blockWeights(int block) {
+        float[] w = new float[classes * channels];
+        for (int c0 = 0; c0 < classes; c0 += block) {
+            int nb = Math.min(block, classes - c0);
             for (int k = 0; k < channels; k++) {
-                for (int c = 0; c < classes; c++) {
-                    w[k * nv * LANES + c] = weights[c * channels + k];
+                for (int j = 0; j < nb; j++) {
+                    w[c0 * channels + k * nb + j] = weights[(c0 + j) * channels + k];
                 }
             }
-            laneWeights = w;
         }
         return w;
-    }
-
-    /** Biases padded to whole vectors with negative infinity, so padding lanes never win the max. */
-    float[] laneBias() {
-        float[] b = laneBias;
-        if (b == null) {
-            b = new float[vectors() * LANES];
-            java.util.Arrays.fill(b, Float.NEGATIVE_INFINITY);
-            System.arraycopy(bias, 0, b, 0, classes);
-            laneBias = b;
-        }
-        return b;
     }
 
     /**
      * A row kernel over one chunk of features, channel-major as the network returns them: feature
      * {@code k} of chunk voxel {@code v} (row-major (depth, patch_y, patch_x) index) is
      * {@code features.get(base + k * channelStride + v)}, so the output of {@code features(x)} is
-     * read in place, without a copy or a transposition. It adds {@code (scale * p) * g}.
+     * read without a transposition. It adds {@code p * scale * g} (rounded as described above).
      */
     public RowKernel rows(FloatBuffer features, int channelStride, int base, float scale) {
         return rows(features, channelStride, base, scale, Simd.available());

@@ -9,153 +9,220 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link SegmentationHead}'s kernel with the Vector API: one voxel at a time (its features read
- * channel-major, straight from the network's output), its classes in
- * the lanes of {@code ceil(classes / 8)} 256-bit vectors, so the voxel's sums are read and
- * written as one contiguous run of its voxel-major cell. Logits are register-blocked seven
- * vectors at a time (independent FMA chains sharing each broadcast feature). Loaded only when
- * {@code jdk.incubator.vector} is present; {@link ScalarHeadRows} performs the same operations.
+ * {@link SegmentationHead}'s kernel with the Vector API: eight voxels at a time, one per lane of
+ * a 256-bit vector, so every class is one vector operation for the eight and each lane does
+ * exactly what {@link ScalarHeadRows} does for its voxel. Per group of eight voxels: the logits
+ * class block by class block ({@link #BLOCK} independent FMA chains sharing each feature vector),
+ * the lane-wise max, the exponentials and their sum, then {@code acc = fma(e, (inv * scale) * g,
+ * acc)} straight into the class-major cell (a contiguous run of eight per class). The row's features are first copied channel by channel into a small per-thread array
+ * (the network's output is channel-major, so that is one bulk copy per channel), padded with
+ * zeros to whole groups; a last, partial group is computed whole and only its valid lanes are
+ * added. Loaded only when {@code jdk.incubator.vector} is present.
  */
 final class VectorHeadRows implements RowKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-    private static final int L = SegmentationHead.LANES;
-    private static final int BLOCK = 7;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final int L = 8;
+    /** Classes per register block: eight accumulators, the feature vector and a broadcast weight. */
+    private static final int BLOCK = 8;
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final int classes;
     private final int channels;
-    private final int nv;
-    private final float[] wt;
-    private final float[] bt;
+    private final float[] wb;
+    private final float[] bias;
     private final FloatBuffer f;
     private final int stride;
     private final int base;
     private final float scale;
-    private final VectorMask<Float> padding;
+
+    /**
+     * Per-thread work arrays: the row's features (channel-major, padded), one group's
+     * exponentials, and {@code lanes}: the group's max, then its sum, then Gaussian weights, then
+     * a partial group's cell values. Vectors pass between the steps through these arrays, never
+     * as arguments or results: HotSpot 17 boxes a vector that crosses a call it did not inline
+     * (and these steps are too large to inline), and falls back to allocating Java code for
+     * vector operations whose vector class it cannot see.
+     */
+    private static final class Scratch {
+        float[] x = new float[0];
+        float[] e = new float[0];
+        final float[] lanes = new float[4 * L];
+    }
+
+    private static final int MAX = 0;
+    private static final int SUM = L;
+    private static final int GAUSS = 2 * L;
+    private static final int TAIL = 3 * L;
 
     VectorHeadRows(SegmentationHead head, FloatBuffer features, int channelStride, int base, float scale) {
         this.classes = head.classes();
         this.channels = head.channels();
-        this.nv = head.vectors();
-        this.wt = head.laneWeights();
-        this.bt = head.laneBias();
+        this.wb = head.blockWeights(BLOCK);
+        this.bias = head.bias();
         this.f = features;
         this.stride = channelStride;
         this.base = base;
         this.scale = scale;
-        int used = classes - (nv - 1) * L;
-        this.padding = VectorMask.fromLong(S, ((1L << L) - 1) & ~((1L << used) - 1));
     }
 
     @Override
     public void addRow(float[] cell, int out, int src, float[] g, int g0, int n) {
-        float[][] scratch = SCRATCH.get();
-        if (scratch[0].length < nv * L) {
-            scratch[0] = new float[nv * L];
-            scratch[1] = new float[L];
+        Scratch s = SCRATCH.get();
+        int padded = (n + L - 1) / L * L;
+        if (s.x.length < channels * padded) {
+            s.x = new float[channels * padded];
         }
-        float[] e = scratch[0];
-        float[] partial = scratch[1];
-        int full = classes / L;
-        for (int i = 0; i < n; i++) {
-            logits(base + src + i, e);
-            FloatVector m = FloatVector.fromArray(S, e, 0);
-            for (int j = 1; j < nv; j++) {
-                m = m.max(FloatVector.fromArray(S, e, j * L));
-            }
-            expShifted(e, m.reduceLanes(VectorOperators.MAX), partial);
-            float total = partial[0];
-            for (int lane = 1; lane < L; lane++) {
-                total += partial[lane];
-            }
-            float inv = 1f / total;
-            float gi = g[g0 + i];
-            int cb = (out + i) * classes;
-            for (int j = 0; j < full; j++) {
-                FloatVector p = FloatVector.fromArray(S, e, j * L).mul(inv).mul(scale).mul(gi);
-                FloatVector.fromArray(S, cell, cb + j * L).add(p).intoArray(cell, cb + j * L);
-            }
-            for (int c = full * L; c < classes; c++) {
-                cell[cb + c] += ((e[c] * inv) * scale) * gi;
-            }
+        if (s.e.length < (classes + 1) * L) {
+            s.e = new float[(classes + 1) * L];
+        }
+        float[] x = s.x;
+        for (int k = 0; k < channels; k++) {
+            f.get(base + k * stride + src, x, k * padded, n);
+            java.util.Arrays.fill(x, k * padded + n, (k + 1) * padded, 0f);
+        }
+        int width = cell.length / classes;
+        for (int i = 0; i < n; i += L) {
+            int valid = Math.min(L, n - i);
+            java.util.Arrays.fill(s.lanes, GAUSS, GAUSS + L, 0f);
+            System.arraycopy(g, g0 + i, s.lanes, GAUSS, valid);
+            logits(x, padded, i, s.e, s.lanes);
+            expShifted(s.e, s.lanes);
+            add(cell, width, out + i, valid, s.e, s.lanes);
         }
     }
 
     /**
-     * {@code e[j * L + lane] = b[c] + sum_k f[fb + k * stride] * w[c][k]} (FMA, k ascending) for
-     * class {@code c = j * L + lane}.
+     * {@code e[c * L + lane] = bias[c] + sum_k x[k][i + lane] * w[c][k]} (FMA, k ascending) for
+     * every class, and their lane-wise max (compare and blend, what the scalar kernel's {@code
+     * if (v > m) m = v} does) into {@code lanes[MAX..]}; the slot after the last class (padding
+     * for {@link #expShifted}) is set to negative infinity.
      */
-    private void logits(int fb, float[] e) {
-        int j = 0;
-        for (; j + BLOCK <= nv; j += BLOCK) {
-            FloatVector v0 = FloatVector.fromArray(S, bt, j * L);
-            FloatVector v1 = FloatVector.fromArray(S, bt, (j + 1) * L);
-            FloatVector v2 = FloatVector.fromArray(S, bt, (j + 2) * L);
-            FloatVector v3 = FloatVector.fromArray(S, bt, (j + 3) * L);
-            FloatVector v4 = FloatVector.fromArray(S, bt, (j + 4) * L);
-            FloatVector v5 = FloatVector.fromArray(S, bt, (j + 5) * L);
-            FloatVector v6 = FloatVector.fromArray(S, bt, (j + 6) * L);
-            for (int k = 0; k < channels; k++) {
-                FloatVector x = FloatVector.broadcast(S, f.get(fb + k * stride));
-                int wb = (k * nv + j) * L;
-                v0 = x.fma(FloatVector.fromArray(S, wt, wb), v0);
-                v1 = x.fma(FloatVector.fromArray(S, wt, wb + L), v1);
-                v2 = x.fma(FloatVector.fromArray(S, wt, wb + 2 * L), v2);
-                v3 = x.fma(FloatVector.fromArray(S, wt, wb + 3 * L), v3);
-                v4 = x.fma(FloatVector.fromArray(S, wt, wb + 4 * L), v4);
-                v5 = x.fma(FloatVector.fromArray(S, wt, wb + 5 * L), v5);
-                v6 = x.fma(FloatVector.fromArray(S, wt, wb + 6 * L), v6);
+    private void logits(float[] x, int padded, int i, float[] e, float[] lanes) {
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int c = 0;
+        for (; c + BLOCK <= classes; c += BLOCK) {
+            FloatVector v0 = FloatVector.broadcast(S, bias[c]);
+            FloatVector v1 = FloatVector.broadcast(S, bias[c + 1]);
+            FloatVector v2 = FloatVector.broadcast(S, bias[c + 2]);
+            FloatVector v3 = FloatVector.broadcast(S, bias[c + 3]);
+            FloatVector v4 = FloatVector.broadcast(S, bias[c + 4]);
+            FloatVector v5 = FloatVector.broadcast(S, bias[c + 5]);
+            FloatVector v6 = FloatVector.broadcast(S, bias[c + 6]);
+            FloatVector v7 = FloatVector.broadcast(S, bias[c + 7]);
+            int w = c * channels;
+            for (int k = 0; k < channels; k++, w += BLOCK) {
+                FloatVector xk = FloatVector.fromArray(S, x, k * padded + i);
+                v0 = xk.fma(FloatVector.broadcast(S, wb[w]), v0);
+                v1 = xk.fma(FloatVector.broadcast(S, wb[w + 1]), v1);
+                v2 = xk.fma(FloatVector.broadcast(S, wb[w + 2]), v2);
+                v3 = xk.fma(FloatVector.broadcast(S, wb[w + 3]), v3);
+                v4 = xk.fma(FloatVector.broadcast(S, wb[w + 4]), v4);
+                v5 = xk.fma(FloatVector.broadcast(S, wb[w + 5]), v5);
+                v6 = xk.fma(FloatVector.broadcast(S, wb[w + 6]), v6);
+                v7 = xk.fma(FloatVector.broadcast(S, wb[w + 7]), v7);
             }
-            v0.intoArray(e, j * L);
-            v1.intoArray(e, (j + 1) * L);
-            v2.intoArray(e, (j + 2) * L);
-            v3.intoArray(e, (j + 3) * L);
-            v4.intoArray(e, (j + 4) * L);
-            v5.intoArray(e, (j + 5) * L);
-            v6.intoArray(e, (j + 6) * L);
+            v0.intoArray(e, c * L);
+            v1.intoArray(e, (c + 1) * L);
+            v2.intoArray(e, (c + 2) * L);
+            v3.intoArray(e, (c + 3) * L);
+            v4.intoArray(e, (c + 4) * L);
+            v5.intoArray(e, (c + 5) * L);
+            v6.intoArray(e, (c + 6) * L);
+            v7.intoArray(e, (c + 7) * L);
+            max = max.blend(v0, v0.compare(VectorOperators.GT, max));
+            max = max.blend(v1, v1.compare(VectorOperators.GT, max));
+            max = max.blend(v2, v2.compare(VectorOperators.GT, max));
+            max = max.blend(v3, v3.compare(VectorOperators.GT, max));
+            max = max.blend(v4, v4.compare(VectorOperators.GT, max));
+            max = max.blend(v5, v5.compare(VectorOperators.GT, max));
+            max = max.blend(v6, v6.compare(VectorOperators.GT, max));
+            max = max.blend(v7, v7.compare(VectorOperators.GT, max));
         }
-        for (; j < nv; j++) {
-            FloatVector v = FloatVector.fromArray(S, bt, j * L);
-            for (int k = 0; k < channels; k++) {
-                v = FloatVector.broadcast(S, f.get(fb + k * stride)).fma(FloatVector.fromArray(S, wt, (k * nv + j) * L), v);
+        int first = c;
+        int rest = classes - first;
+        for (; c < classes; c++) {
+            FloatVector v = FloatVector.broadcast(S, bias[c]);
+            int w = first * channels + (c - first);
+            for (int k = 0; k < channels; k++, w += rest) {
+                v = FloatVector.fromArray(S, x, k * padded + i).fma(FloatVector.broadcast(S, wb[w]), v);
             }
-            v.intoArray(e, j * L);
+            v.intoArray(e, c * L);
+            max = max.blend(v, v.compare(VectorOperators.GT, max));
         }
+        java.util.Arrays.fill(e, classes * L, (classes + 1) * L, Float.NEGATIVE_INFINITY);
+        max.intoArray(lanes, MAX);
     }
 
     /**
-     * {@code e[j * L + lane] = exp(e[j * L + lane] - shift)} for the voxel's {@code nv} vectors,
-     * the padding lanes of the last one set to 0, and the vectors' lane-wise sum into {@code
-     * partial}. The exponential is {@link FastExp#exp}'s operations lane by lane (so the same
-     * bits), written out in the loop instead of called: HotSpot may decline to inline a large
-     * callee that it compiled first, and a vector-valued call that is not inlined boxes its
-     * vectors (once seen here as a kernel 4x slower for a whole run).
+     * {@code e[c * L + lane] = exp(e[c * L + lane] - max[lane])} for every class ({@link
+     * SegmentationHead#FLUSH_BELOW} applied), and the lane-wise sum of those into {@code
+     * lanes[SUM..]}: even classes and odd classes summed separately in class order (two
+     * independent chains, two classes per turn; an odd class count ends with the padding class
+     * that {@link #logits} sets to negative infinity, which flushes to 0 and leaves the odd sum's
+     * bits unchanged), then the two added. The exponential is {@link FastExp#exp}'s operations lane by
+     * lane (so the same bits) without its clamps, which change nothing in {@code [FLUSH_BELOW,
+     * 0]}; a flushed lane computes {@code exp(0)} and is then set to 0, so no lane ever computes
+     * a subnormal number.
      */
-    void expShifted(float[] e, float shift, float[] partial) {
-        FloatVector mx = FloatVector.broadcast(S, shift);
-        FloatVector sum = FloatVector.zero(S);
-        for (int j = 0; j < nv; j++) {
-            FloatVector x = FloatVector.fromArray(S, e, j * L).sub(mx);
-            x = x.max(FastExp.MIN_ARG).min(FastExp.MAX_ARG);
-            FloatVector a = x.fma(FastExp.LOG2E, FastExp.ROUND);
-            FloatVector t = a.sub(FastExp.ROUND);
-            FloatVector r = t.fma(FloatVector.broadcast(S, -FastExp.LN2_HI), x);
-            r = t.fma(FloatVector.broadcast(S, -FastExp.LN2_LO), r);
-            FloatVector z = r.mul(r);
-            FloatVector y = FloatVector.broadcast(S, FastExp.P0).fma(r, FloatVector.broadcast(S, FastExp.P1));
-            y = y.fma(r, FloatVector.broadcast(S, FastExp.P2));
-            y = y.fma(r, FloatVector.broadcast(S, FastExp.P3));
-            y = y.fma(r, FloatVector.broadcast(S, FastExp.P4));
-            y = y.fma(r, FloatVector.broadcast(S, FastExp.P5));
-            y = y.fma(z, r).add(1f);
-            IntVector n = (IntVector) a.reinterpretAsInts().sub(FastExp.ROUND_BITS);
-            FloatVector v = y.mul(n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            if (j == nv - 1) {
-                v = v.blend(0f, padding);
-            }
-            v.intoArray(e, j * L);
-            sum = sum.add(v);
+    void expShifted(float[] e, float[] lanes) {
+        FloatVector shift = FloatVector.fromArray(S, lanes, MAX);
+        FloatVector even = FloatVector.zero(S);
+        FloatVector odd = FloatVector.zero(S);
+        FloatVector lnHi = FloatVector.broadcast(S, -FastExp.LN2_HI);
+        FloatVector lnLo = FloatVector.broadcast(S, -FastExp.LN2_LO);
+        FloatVector p0 = FloatVector.broadcast(S, FastExp.P0);
+        FloatVector p1 = FloatVector.broadcast(S, FastExp.P1);
+        FloatVector p2 = FloatVector.broadcast(S, FastExp.P2);
+        FloatVector p3 = FloatVector.broadcast(S, FastExp.P3);
+        FloatVector p4 = FloatVector.broadcast(S, FastExp.P4);
+        FloatVector p5 = FloatVector.broadcast(S, FastExp.P5);
+        for (int c = 0; c < classes; c += 2) {
+            FloatVector x0 = FloatVector.fromArray(S, e, c * L).sub(shift);
+            FloatVector x1 = FloatVector.fromArray(S, e, (c + 1) * L).sub(shift);
+            VectorMask<Float> f0 = x0.compare(VectorOperators.LT, SegmentationHead.FLUSH_BELOW);
+            VectorMask<Float> f1 = x1.compare(VectorOperators.LT, SegmentationHead.FLUSH_BELOW);
+            x0 = x0.blend(0f, f0);
+            x1 = x1.blend(0f, f1);
+            FloatVector a0 = x0.fma(FastExp.LOG2E, FastExp.ROUND);
+            FloatVector a1 = x1.fma(FastExp.LOG2E, FastExp.ROUND);
+            FloatVector t0 = a0.sub(FastExp.ROUND);
+            FloatVector t1 = a1.sub(FastExp.ROUND);
+            FloatVector r0 = t0.fma(lnLo, t0.fma(lnHi, x0));
+            FloatVector r1 = t1.fma(lnLo, t1.fma(lnHi, x1));
+            FloatVector y0 = p0.fma(r0, p1).fma(r0, p2).fma(r0, p3).fma(r0, p4).fma(r0, p5).fma(r0.mul(r0), r0).add(1f);
+            FloatVector y1 = p0.fma(r1, p1).fma(r1, p2).fma(r1, p3).fma(r1, p4).fma(r1, p5).fma(r1.mul(r1), r1).add(1f);
+            // 2^n as float bits: ((bits(a) - ROUND_BITS) + 127) << 23, the two adds folded into one.
+            IntVector n0 = (IntVector) a0.reinterpretAsInts().add(127 - FastExp.ROUND_BITS);
+            IntVector n1 = (IntVector) a1.reinterpretAsInts().add(127 - FastExp.ROUND_BITS);
+            FloatVector v0 = y0.mul(n0.lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()).blend(0f, f0);
+            FloatVector v1 = y1.mul(n1.lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()).blend(0f, f1);
+            v0.intoArray(e, c * L);
+            v1.intoArray(e, (c + 1) * L);
+            even = even.add(v0);
+            odd = odd.add(v1);
         }
-        sum.intoArray(partial, 0);
+        even.add(odd).intoArray(lanes, SUM);
+    }
+
+    /**
+     * {@code cell[c * width + out + lane] = fma(e_c, ((1 / sum) * scale) * g, cell[...])} for the
+     * group's {@code valid} voxels; a partial group goes through {@code lanes[TAIL..]}.
+     */
+    private void add(float[] cell, int width, int out, int valid, float[] e, float[] lanes) {
+        FloatVector factor = FloatVector.broadcast(S, 1f).div(FloatVector.fromArray(S, lanes, SUM))
+                .mul(scale).mul(FloatVector.fromArray(S, lanes, GAUSS));
+        if (valid == L) {
+            for (int c = 0; c < classes; c++) {
+                int at = c * width + out;
+                FloatVector.fromArray(S, e, c * L).fma(factor, FloatVector.fromArray(S, cell, at)).intoArray(cell, at);
+            }
+            return;
+        }
+        for (int c = 0; c < classes; c++) {
+            int at = c * width + out;
+            System.arraycopy(cell, at, lanes, TAIL, valid);
+            FloatVector.fromArray(S, e, c * L).fma(factor, FloatVector.fromArray(S, lanes, TAIL)).intoArray(lanes, TAIL);
+            System.arraycopy(lanes, TAIL, cell, at, valid);
+        }
     }
 }

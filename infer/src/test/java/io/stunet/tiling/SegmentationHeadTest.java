@@ -85,12 +85,12 @@ class SegmentationHeadTest {
                         for (int c = 0; c < classes; c++) {
                             int i = x - out;
                             double w = 0.5 + (i >= 0 && i < n ? want[i * classes + c] : 0);
-                            assertEquals(w, cell[x * classes + c], 2e-6,
+                            assertEquals(w, cell[c * cellVoxels + x], 2e-6,
                                     "classes=" + classes + " n=" + n + " c=" + c + " x=" + x + " simd=" + simd);
                         }
                     }
                     if (previous != null) {
-                        // Same IEEE operations in the same order (FastExp, lane-wise partial sums): same bits.
+                        // Same IEEE operations in the same order (FastExp, the sum class by class): same bits.
                         assertArrayEquals(previous, cell, "classes=" + classes + " n=" + n);
                     }
                     previous = cell;
@@ -99,8 +99,53 @@ class SegmentationHeadTest {
         }
     }
 
+    /**
+     * A confident head (logit gaps in the hundreds) and Gaussian weights down to 3.8e-11, as at a
+     * patch's corners: classes far below the winner contribute exactly 0 and no sum is subnormal,
+     * in both kernels, which still agree bit for bit and with the definition.
+     */
     @Test
-    void fastExpIsWithinTwoUlpsOfExpAndMatchesItsSimdForm() {
+    void confidentHeadGivesZeroOrNormalSumsAndBothKernelsAgree() {
+        int classes = 105;
+        int channels = 4;
+        SplittableRandom r = new SplittableRandom(5);
+        float[] weights = random(r, classes * channels, 60);
+        float[] bias = random(r, classes, 30);
+        SegmentationHead head = new SegmentationHead(classes, channels, weights, bias);
+        int n = 37;
+        float[] features = random(r, channels * n, 3);
+        float[] g = new float[n];
+        for (int i = 0; i < n; i++) {
+            g[i] = (float) Math.exp(-24.0 * i / (n - 1));
+        }
+        double[] want = expected(classes, channels, features, n, 0, 0, g, 0, n, 0.125f, weights, bias);
+        float[] previous = null;
+        int zeros = 0;
+        for (boolean simd : Simd.available() ? new boolean[] {false, true} : new boolean[] {false}) {
+            float[] cell = new float[classes * n];
+            head.rows(FloatBuffer.wrap(features), n, 0, 0.125f, simd).addRow(cell, 0, 0, g, 0, n);
+            zeros = 0;
+            for (int c = 0; c < classes; c++) {
+                for (int x = 0; x < n; x++) {
+                    float v = cell[c * n + x];
+                    assertTrue(v == 0f || v >= Float.MIN_NORMAL, "subnormal or negative sum " + v);
+                    // Logits in the hundreds carry float32 rounding of about 3e-5 (relative tolerance);
+                    // a flushed class is off by at most e^FLUSH_BELOW times the voxel's factor.
+                    double flushed = Math.exp(SegmentationHead.FLUSH_BELOW) * 0.125 * g[x];
+                    assertEquals(want[x * classes + c], v, 1e-4 * want[x * classes + c] + flushed);
+                    zeros += v == 0f ? 1 : 0;
+                }
+            }
+            if (previous != null) {
+                assertArrayEquals(previous, cell);
+            }
+            previous = cell;
+        }
+        assertTrue(zeros > classes * n / 2, "most classes are flushed for such a head, got " + zeros + " zeros");
+    }
+
+    @Test
+    void fastExpIsWithinTwoUlpsOfExpAndTheSimdKernelComputesItBitForBit() {
         SplittableRandom r = new SplittableRandom(11);
         float[] xs = new float[4096];
         for (int i = 0; i < xs.length; i++) {
@@ -117,25 +162,40 @@ class SegmentationHeadTest {
         assertEquals(1f, FastExp.exp(0f));
         assertTrue(FastExp.exp(-1000f) > 0f && FastExp.exp(-1000f) < 1.2e-38f, "clamped, never 0 or subnormal");
         if (Simd.available()) {
-            assertArrayEquals(VectorExp.scalar(xs), VectorExp.simd(xs));
+            // The kernels' arguments: a logit minus the voxel's max, so at most 0; below FLUSH_BELOW they give 0.
+            float[] shifted = new float[xs.length];
+            for (int i = 0; i < xs.length; i++) {
+                shifted[i] = (float) (r.nextDouble() * -60);
+            }
+            shifted[0] = 0f;
+            shifted[1] = -0f;
+            shifted[2] = SegmentationHead.FLUSH_BELOW;
+            shifted[3] = Math.nextDown(SegmentationHead.FLUSH_BELOW);
+            shifted[4] = Float.NaN;
+            float[] scalar = VectorExp.scalar(shifted);
+            assertEquals(0f, scalar[3]);
+            assertTrue(scalar[2] > 0f);
+            assertArrayEquals(scalar, VectorExp.simd(shifted));
         }
     }
 
     /** Kept in its own class so that the Vector API is only touched when it is present. */
     static final class VectorExp {
+        /** What {@link ScalarHeadRows} computes for a shifted logit. */
         static float[] scalar(float[] xs) {
             float[] out = new float[xs.length];
             for (int i = 0; i < xs.length; i++) {
-                out[i] = FastExp.exp(xs[i]);
+                out[i] = xs[i] < SegmentationHead.FLUSH_BELOW ? 0f : FastExp.exp(xs[i]);
             }
             return out;
         }
 
-        /** Through the kernel's own loop: one "voxel" of xs.length classes (a multiple of 8, so no padding lanes), shift 0. */
+        /** Through the kernel's own loop: xs as eight voxels' worth of xs.length / 8 classes (an even count), shift 0. */
         static float[] simd(float[] xs) {
-            SegmentationHead head = new SegmentationHead(xs.length, 1, new float[xs.length], new float[xs.length]);
+            int classes = xs.length / 8;
+            SegmentationHead head = new SegmentationHead(classes, 1, new float[classes], new float[classes]);
             float[] out = xs.clone();
-            new VectorHeadRows(head, FloatBuffer.wrap(new float[1]), 1, 0, 1f).expShifted(out, 0f, new float[SegmentationHead.LANES]);
+            new VectorHeadRows(head, FloatBuffer.wrap(new float[1]), 1, 0, 1f).expShifted(out, new float[4 * 8]);
             return out;
         }
     }

@@ -106,8 +106,9 @@ class SlabAccumulatorTest {
         SlidingWindowPlan plan = SlidingWindowPlan.of(shape, patch, 0.5);
         SlabAccumulator acc = new SlabAccumulator(plan, 3, 0, shape[0]);
         RowKernel ones = (cell, out, src, g, g0, n) -> {
+            int width = cell.length / 3;
             for (int i = 0; i < n; i++) {
-                cell[(out + i) * 3 + 1] += g[g0 + i];
+                cell[width + out + i] += g[g0 + i];
             }
         };
         for (Tile t : plan.tiles()) {
