@@ -9,8 +9,8 @@ public interface RowKernel {
     /**
      * Adds the contribution of {@code n} consecutive voxels: chunk voxel {@code src + i}
      * (row-major (depth, patch_y, patch_x) index) goes to cell voxel {@code out + i}, weighted by
-     * {@code g[g0 + i]}. Cells are class-major: a cell of {@code width} voxels holds class
-     * {@code c}'s sum for voxel {@code x} at {@code cell[c * width + x]}, and {@code width} is
+     * {@code g[g0 + i]}. A cell of {@code width} voxels holds class {@code c}'s sum for voxel
+     * {@code x} at {@code cell[CellLayout.index(width, classes, x, c)]}, and {@code width} is
      * {@code cell.length / classes}.
      */
     void addRow(float[] cell, int out, int src, float[] g, int g0, int n);

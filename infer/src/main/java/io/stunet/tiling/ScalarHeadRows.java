@@ -64,7 +64,7 @@ final class ScalarHeadRows implements RowKernel {
             }
             float factor = ((1f / (even + odd)) * scale) * g[g0 + i];
             for (int c = 0; c < classes; c++) {
-                int at = c * width + out + i;
+                int at = CellLayout.index(width, classes, out + i, c);
                 cell[at] = Math.fma(l[c], factor, cell[at]);
             }
         }

@@ -17,10 +17,10 @@ import java.util.stream.IntStream;
  *
  * <p>Storage is allocated per cell, one (z, y) row cut in x where tiles start or end, when a
  * tile first touches the cell, and the cell is argmaxed and recycled as soon as the last tile
- * that touches it (known from the plan) is complete. Cells are class-major (a run of the
- * cell's voxels per class), so a tile row updates one contiguous run per class and cell, the
- * network's channel-major outputs are read without a transposition, and eight voxels fill a
- * SIMD vector.
+ * that touches it (known from the plan) is complete. In a cell, groups of eight voxels keep
+ * their classes side by side ({@link CellLayout}): eight voxels fill a SIMD vector, a tile row
+ * updates the cell as one contiguous run, and the network's channel-major outputs are read
+ * without a transposition.
  * With tiles arriving in the plan's order (z-layer by z-layer), live memory is bounded by about {@code
  * classes x (patch_z + step_z) x height x width} floats whatever the volume length (in practice
  * about {@code classes x (patch_z - step_z) x height x width} plus one tile's new cells), and
@@ -45,7 +45,7 @@ public final class SlabAccumulator implements ProbabilitySink {
     /** Cell boundaries in output x: cell k covers {@code [cellStart[k], cellStart[k + 1])}. */
     private final int[] cellStart;
     private final int cellCount;
-    /** [row * cellCount + cell]: class-major sums ({@code [c * width + x]}), or null while the cell is not live. */
+    /** [row * cellCount + cell]: class sums laid out as {@link CellLayout} says, or null while the cell is not live. */
     private final float[][] sums;
     private final float[][] weights;
     private final byte[] labels8;
@@ -167,16 +167,15 @@ public final class SlabAccumulator implements ProbabilitySink {
         }
     }
 
-    /** The probabilities path: {@code cell[c][x] += (scale * p[c][x]) * g[x]}, both class-major. */
+    /** The probabilities path: {@code sum[c][x] += (scale * p[c][x]) * g[x]}, probabilities class-major. */
     private record ProbabilityRows(float[] probs, int classes, int voxels, float scale) implements RowKernel {
         @Override
         public void addRow(float[] cell, int out, int src, float[] g, int g0, int n) {
             int width = cell.length / classes;
-            for (int c = 0; c < classes; c++) {
-                int cb = c * width + out;
-                int pb = c * voxels + src;
-                for (int i = 0; i < n; i++) {
-                    cell[cb + i] += (scale * probs[pb + i]) * g[g0 + i];
+            for (int i = 0; i < n; i++) {
+                float gi = g[g0 + i];
+                for (int c = 0; c < classes; c++) {
+                    cell[CellLayout.index(width, classes, out + i, c)] += (scale * probs[c * voxels + src + i]) * gi;
                 }
             }
         }
@@ -316,13 +315,12 @@ public final class SlabAccumulator implements ProbabilitySink {
         int[] best = scratch.label;
         int done = SIMD ? VectorArgmax.labels(s, w, n, classes, bestValue, best) : 0;
         for (int x = done; x < n; x++) {
-            bestValue[x] = s[x] / w[x];
+            bestValue[x] = s[CellLayout.index(n, classes, x, 0)] / w[x];
             best[x] = 0;
         }
         for (int cl = 1; cl < classes; cl++) {
-            int cb = cl * n;
             for (int x = done; x < n; x++) {
-                float v = s[cb + x] / w[x];
+                float v = s[CellLayout.index(n, classes, x, cl)] / w[x];
                 if (v > bestValue[x]) {
                     bestValue[x] = v;
                     best[x] = cl;

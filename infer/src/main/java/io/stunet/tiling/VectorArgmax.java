@@ -6,8 +6,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link SlabAccumulator}'s argmax with the Vector API, eight voxels of a class-major cell per
- * vector: per class {@code v = sum / weight} and the lanes where {@code v} is greater than the
+ * {@link SlabAccumulator}'s argmax with the Vector API, one whole group of a cell ({@link
+ * CellLayout}) per vector: per class {@code v = sum / weight} and the lanes where {@code v} is greater than the
  * best so far take {@code v} and the class, which is the scalar loop's arithmetic and its
  * first-class-wins rule lane by lane. Loaded only when {@code jdk.incubator.vector} is present.
  */
@@ -26,10 +26,11 @@ final class VectorArgmax {
         int bound = n - n % L;
         for (int x = 0; x < bound; x += L) {
             FloatVector w = FloatVector.fromArray(S, weights, x);
-            FloatVector best = FloatVector.fromArray(S, sums, x).div(w);
+            int at = CellLayout.index(n, classes, x, 0);
+            FloatVector best = FloatVector.fromArray(S, sums, at).div(w);
             FloatVector label = FloatVector.zero(S);
             for (int c = 1; c < classes; c++) {
-                FloatVector v = FloatVector.fromArray(S, sums, c * n + x).div(w);
+                FloatVector v = FloatVector.fromArray(S, sums, at + c * L).div(w);
                 VectorMask<Float> greater = v.compare(VectorOperators.GT, best);
                 best = best.blend(v, greater);
                 label = label.blend((float) c, greater);

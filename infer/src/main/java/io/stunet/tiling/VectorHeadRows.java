@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * exactly what {@link ScalarHeadRows} does for its voxel. Per group of eight voxels: the logits
  * class block by class block ({@link #BLOCK} independent FMA chains sharing each feature vector),
  * the lane-wise max, the exponentials and their sum, then {@code acc = fma(e, (inv * scale) * g,
- * acc)} straight into the class-major cell (a contiguous run of eight per class). The row's features are first copied channel by channel into a small per-thread array
+ * acc)} straight into the cell, where a group's sums are one contiguous run ({@link CellLayout}). The row's features are first copied channel by channel into a small per-thread array
  * (the network's output is channel-major, so that is one bulk copy per channel), padded with
  * zeros to whole groups; a last, partial group is computed whole and only its valid lanes are
  * added. Loaded only when {@code jdk.incubator.vector} is present.
@@ -38,7 +38,7 @@ final class VectorHeadRows implements RowKernel {
     /**
      * Per-thread work arrays: the row's features (channel-major, padded), one group's
      * exponentials, and {@code lanes}: the group's max, then its sum, then Gaussian weights, then
-     * a partial group's cell values. Vectors pass between the steps through these arrays, never
+     * the factors of a group that is not a whole group of the cell. Vectors pass between the steps through these arrays, never
      * as arguments or results: HotSpot 17 boxes a vector that crosses a call it did not inline
      * (and these steps are too large to inline), and falls back to allocating Java code for
      * vector operations whose vector class it cannot see.
@@ -205,24 +205,27 @@ final class VectorHeadRows implements RowKernel {
     }
 
     /**
-     * {@code cell[c * width + out + lane] = fma(e_c, ((1 / sum) * scale) * g, cell[...])} for the
-     * group's {@code valid} voxels; a partial group goes through {@code lanes[TAIL..]}.
+     * {@code sum = fma(e_c, ((1 / total) * scale) * g, sum)} for class {@code c} of the group's
+     * {@code valid} voxels, which start at cell voxel {@code out}: one contiguous run of vectors
+     * when they are a whole group of the {@link CellLayout}, else lane by lane with the same
+     * fused multiply-add (the factors go through {@code lanes[TAIL..]}).
      */
     private void add(float[] cell, int width, int out, int valid, float[] e, float[] lanes) {
         FloatVector factor = FloatVector.broadcast(S, 1f).div(FloatVector.fromArray(S, lanes, SUM))
                 .mul(scale).mul(FloatVector.fromArray(S, lanes, GAUSS));
-        if (valid == L) {
-            for (int c = 0; c < classes; c++) {
-                int at = c * width + out;
+        if (valid == L && CellLayout.wholeGroup(width, out)) {
+            int at = CellLayout.index(width, classes, out, 0);
+            for (int c = 0; c < classes; c++, at += L) {
                 FloatVector.fromArray(S, e, c * L).fma(factor, FloatVector.fromArray(S, cell, at)).intoArray(cell, at);
             }
             return;
         }
+        factor.intoArray(lanes, TAIL);
         for (int c = 0; c < classes; c++) {
-            int at = c * width + out;
-            System.arraycopy(cell, at, lanes, TAIL, valid);
-            FloatVector.fromArray(S, e, c * L).fma(factor, FloatVector.fromArray(S, lanes, TAIL)).intoArray(lanes, TAIL);
-            System.arraycopy(lanes, TAIL, cell, at, valid);
+            for (int lane = 0; lane < valid; lane++) {
+                int at = CellLayout.index(width, classes, out + lane, c);
+                cell[at] = Math.fma(e[c * L + lane], lanes[TAIL + lane], cell[at]);
+            }
         }
     }
 }

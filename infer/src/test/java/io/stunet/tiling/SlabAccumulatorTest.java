@@ -108,7 +108,7 @@ class SlabAccumulatorTest {
         RowKernel ones = (cell, out, src, g, g0, n) -> {
             int width = cell.length / 3;
             for (int i = 0; i < n; i++) {
-                cell[width + out + i] += g[g0 + i];
+                cell[CellLayout.index(width, 3, out + i, 1)] += g[g0 + i];
             }
         };
         for (Tile t : plan.tiles()) {
