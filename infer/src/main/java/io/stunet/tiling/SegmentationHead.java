@@ -25,6 +25,10 @@ public final class SegmentationHead {
     private final int channels;
     private final float[] weights;
     private final float[] bias;
+    /** Lanes of {@link VectorHeadRows}' vectors. */
+    private static final int LANES = 8;
+    private volatile float[] broadcastWeights;
+    private volatile float[] broadcastBias;
 
     /**
      * Exponent below which {@code exp(l_c - m)} counts as 0: a class whose probability is under
@@ -70,21 +74,43 @@ public final class SegmentationHead {
     }
 
     /**
-     * Weights laid out for register blocks of {@code block} classes: the block starting at class
-     * {@code c0} with {@code nb = min(block, classes - c0)} classes holds {@code weights[c0 + j][k]}
-     * at {@code c0 * channels + k * nb + j}, so a block's weights for feature {@code k} are adjacent.
+     * Weights laid out for {@link VectorHeadRows}' register blocks of {@code BLOCK} classes, each
+     * weight repeated in eight lanes (a vector load instead of a broadcast per multiply-add, which
+     * HotSpot 17 compiles to several instructions): the block starting at class {@code c0} with
+     * {@code nb = min(BLOCK, classes - c0)} classes holds {@code weights[c0 + j][k]} at {@code
+     * ((c0 * channels + k * nb + j) * 8 + lane}, so a block's weights for feature {@code k} are
+     * adjacent. Built once per head.
      */
-    float[] blockWeights(int block) {
-        float[] w = new float[classes * channels];
-        for (int c0 = 0; c0 < classes; c0 += block) {
-            int nb = Math.min(block, classes - c0);
-            for (int k = 0; k < channels; k++) {
-                for (int j = 0; j < nb; j++) {
-                    w[c0 * channels + k * nb + j] = weights[(c0 + j) * channels + k];
+    float[] broadcastWeights() {
+        float[] w = broadcastWeights;
+        if (w == null) {
+            int block = VectorHeadRows.BLOCK;
+            w = new float[classes * channels * LANES];
+            for (int c0 = 0; c0 < classes; c0 += block) {
+                int nb = Math.min(block, classes - c0);
+                for (int k = 0; k < channels; k++) {
+                    for (int j = 0; j < nb; j++) {
+                        java.util.Arrays.fill(w, (c0 * channels + k * nb + j) * LANES, (c0 * channels + k * nb + j + 1) * LANES,
+                                weights[(c0 + j) * channels + k]);
+                    }
                 }
             }
+            broadcastWeights = w;
         }
         return w;
+    }
+
+    /** The biases, each repeated in eight lanes. Built once per head. */
+    float[] broadcastBias() {
+        float[] b = broadcastBias;
+        if (b == null) {
+            b = new float[classes * LANES];
+            for (int c = 0; c < classes; c++) {
+                java.util.Arrays.fill(b, c * LANES, (c + 1) * LANES, bias[c]);
+            }
+            broadcastBias = b;
+        }
+        return b;
     }
 
     /**

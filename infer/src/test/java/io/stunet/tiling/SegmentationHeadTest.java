@@ -190,12 +190,12 @@ class SegmentationHeadTest {
             return out;
         }
 
-        /** Through the kernel's own loop: xs as eight voxels' worth of xs.length / 8 classes (an even count), shift 0. */
+        /** Through the kernel's own loop: xs as one group of eight voxels and xs.length / 8 classes (an even count), shift 0. */
         static float[] simd(float[] xs) {
             int classes = xs.length / 8;
             SegmentationHead head = new SegmentationHead(classes, 1, new float[classes], new float[classes]);
             float[] out = xs.clone();
-            new VectorHeadRows(head, FloatBuffer.wrap(new float[1]), 1, 0, 1f).expShifted(out, new float[4 * 8]);
+            new VectorHeadRows(head, FloatBuffer.wrap(new float[1]), 1, 0, 1f).expShifted(out, 8, 0, new float[8], new float[3 * 8]);
             return out;
         }
     }
