@@ -12,13 +12,13 @@ import java.nio.FloatBuffer;
  * {@code classes} logits live only in a small per-thread scratch array, so a tile's
  * {@code classes x patch} logits and probabilities (880 MB for 105 classes at 128^3) are never
  * materialized. Per voxel: logits (fused multiply-add over features in order), {@code m =
- * max_c}, {@code e_c = exp(l_c - m)} ({@link FastExp}; 0 below {@link #FLUSH_BELOW}), their sum (even and odd classes each in
- * order, then the two added), then {@code acc_c = fma(e_c, ((1 / sum) * scale) * g, acc_c)}:
- * the probability {@code e_c / sum} is never rounded on its own. The SIMD kernel
- * (Vector API, when available; one voxel per lane) and the scalar one perform the same IEEE
- * operations in the same order, so they give the same bits, and so does code HotSpot has not
- * compiled yet: tilings stay bit-identical whatever runs when. Cells are class-major (see
- * {@link RowKernel}).
+ * max_c}, {@code e_c = exp(l_c - m)} ({@link FastExp}; 0 below {@link #FLUSH_BELOW}), their
+ * sum (even and odd classes each in order, then the two added), then {@code acc_c = fma(e_c,
+ * ((1 / sum) * scale) * g, acc_c)}: the probability {@code e_c / sum} is never rounded on its
+ * own. The SIMD kernel (Vector API, when available; one voxel per lane) and the scalar one
+ * perform the same IEEE operations in the same order, so they give the same bits, and so does
+ * code HotSpot has not compiled yet: tilings stay bit-identical whatever runs when. Sums are
+ * stored as {@link CellLayout} says.
  */
 public final class SegmentationHead {
     private final int classes;
@@ -38,9 +38,8 @@ public final class SegmentationHead {
      * subnormal operation costs x86 cores tens of cycles: on this project's 2-core AMD build
      * machine the kernel ran up to twice as slow on such data. With the cut-off every exponential,
      * product and sum is 0 or a normal float ({@code e^-40 x 3.8e-11 / 8 / 65536} is still above
-     * {@code Float.MIN_NORMAL}), and the argmax cannot change: the flushed terms are 16 orders of
-     * magnitude below the voxel's largest term, under float32's rounding of any sum that could
-     * win.
+     * {@code Float.MIN_NORMAL}). A flushed term is 16 orders of magnitude below the voxel's
+     * largest term, so it can change a label only where two classes tie to float32's last bit.
      */
     public static final float FLUSH_BELOW = -40f;
 
