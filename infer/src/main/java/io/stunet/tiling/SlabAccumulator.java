@@ -58,8 +58,8 @@ public final class SlabAccumulator implements ProbabilitySink {
      */
     private final java.util.Map<Integer, ArrayDeque<float[]>> freeSums = new java.util.HashMap<>();
     private final java.util.Map<Integer, ArrayDeque<float[]>> freeWeights = new java.util.HashMap<>();
-    /** Per-thread running maxima and their classes for {@link #argmaxCell} (cells are argmaxed on all cores). */
     private static final boolean SIMD = io.stunet.simd.Simd.available();
+    /** Per-thread running maxima and their classes for {@link #argmaxCell} (cells are argmaxed on all cores). */
     private static final ThreadLocal<ArgmaxScratch> ARGMAX = ThreadLocal.withInitial(ArgmaxScratch::new);
     private long liveVoxels;
     private long peakVoxels;

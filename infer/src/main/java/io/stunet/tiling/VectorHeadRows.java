@@ -80,6 +80,8 @@ final class VectorHeadRows implements RowKernel {
         }
         if (s.e.length < (classes + 1) * padded) {
             s.e = new float[(classes + 1) * padded];
+        }
+        if (s.max.length < padded) {
             s.max = new float[padded];
         }
         float[] x = s.x;
@@ -169,14 +171,14 @@ final class VectorHeadRows implements RowKernel {
 
     /**
      * For the group at voxel {@code i}: {@code e[c * padded + i + lane] = exp(e[...] - max[i +
-     * lane])} for every class ({@link SegmentationHead#FLUSH_BELOW} applied), and the lane-wise sum
-     * of those into {@code lanes[SUM..]}: even classes and odd classes summed separately in class order (two
-     * independent chains, two classes per turn; an odd class count ends with the padding class
-     * that {@link #logits} sets to negative infinity, which flushes to 0 and leaves the odd sum's
-     * bits unchanged), then the two added. The exponential is {@link FastExp#exp}'s operations lane by
-     * lane (so the same bits) without its clamps, which change nothing in {@code [FLUSH_BELOW,
-     * 0]}; a flushed lane computes {@code exp(0)} and is then set to 0, so no lane ever computes
-     * a subnormal number.
+     * lane])} for every class ({@link SegmentationHead#FLUSH_BELOW} applied), and the lane-wise
+     * sum of those into {@code lanes[SUM..]}: even and odd classes summed separately, each in
+     * class order (two independent chains, two classes per turn), then the two added. With an odd
+     * class count the last turn's second class is the padding class, negative infinity, which
+     * flushes to 0 and leaves the odd sum's bits unchanged. The exponential is {@link
+     * FastExp#exp}'s operations lane by lane (so the same bits) without its clamps, which change
+     * nothing in {@code [FLUSH_BELOW, 0]}; a flushed lane computes {@code exp(0)} and is then set
+     * to 0, so no lane ever computes a subnormal number.
      */
     void expShifted(float[] e, int padded, int i, float[] max, float[] lanes) {
         FloatVector shift = FloatVector.fromArray(S, max, i);
