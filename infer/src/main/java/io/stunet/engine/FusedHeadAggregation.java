@@ -14,8 +14,9 @@ import java.nio.FloatBuffer;
  * features (channels, z, y, x), and the {@link SegmentationHead} kernel computes logits, softmax
  * and the weighted sums from them in one pass per row, a chunk of z-planes at a time (the
  * chunks of {@link ChunkedHostOutputs}, so cells are released at the same points). The features
- * are read in place from the tensor's memory: an un-mirrored output is never copied, a mirrored
- * one is flipped back one chunk at a time by libtorch. Compared with {@link HostAggregation}
+ * are read from the tensor's memory: an un-mirrored output is never copied as a whole (the
+ * kernel copies one row at a time into a per-thread array), a mirrored one is flipped back one
+ * chunk at a time by libtorch. Compared with {@link HostAggregation}
  * this never holds the {@code classes x patch} logits (880 MB per 128^3 tile at 105 classes)
  * nor a probability chunk. Stateless apart from the head; one instance per device.
  */

@@ -77,7 +77,7 @@ public final class SegmentationHead {
      * weight repeated in eight lanes (a vector load instead of a broadcast per multiply-add, which
      * HotSpot 17 compiles to several instructions): the block starting at class {@code c0} with
      * {@code nb = min(BLOCK, classes - c0)} classes holds {@code weights[c0 + j][k]} at {@code
-     * ((c0 * channels + k * nb + j) * 8 + lane}, so a block's weights for feature {@code k} are
+     * (c0 * channels + k * nb + j) * 8 + lane}, so a block's weights for feature {@code k} are
      * adjacent. Built once per head.
      */
     float[] broadcastWeights() {

@@ -90,7 +90,7 @@ class SegmentationHeadTest {
                         }
                     }
                     if (previous != null) {
-                        // Same IEEE operations in the same order (FastExp, the sum class by class): same bits.
+                        // Same IEEE operations in the same order (FastExp, the even and odd class sums): same bits.
                         assertArrayEquals(previous, cell, "classes=" + classes + " n=" + n);
                     }
                     previous = cell;
