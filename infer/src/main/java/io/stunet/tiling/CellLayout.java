@@ -9,7 +9,7 @@ package io.stunet.tiling;
  * class. No padding: a cell is exactly {@code classes x width} floats.
  */
 public final class CellLayout {
-    /** Voxels per group: the lanes of a 256-bit vector of floats. */
+    /** Voxels per group: the lanes of a 256-bit vector of floats, which the SIMD kernel and argmax use (their species is 256-bit). */
     public static final int GROUP = 8;
 
     private CellLayout() {

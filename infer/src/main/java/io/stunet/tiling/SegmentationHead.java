@@ -26,7 +26,7 @@ public final class SegmentationHead {
     private final float[] weights;
     private final float[] bias;
     /** Lanes of {@link VectorHeadRows}' vectors. */
-    private static final int LANES = 8;
+    private static final int LANES = CellLayout.GROUP;
     private volatile float[] broadcastWeights;
     private volatile float[] broadcastBias;
 

@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorArgmax {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-    private static final int L = 8;
+    private static final int L = CellLayout.GROUP;
 
     private VectorArgmax() {
     }

@@ -24,7 +24,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorHeadRows implements RowKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-    private static final int L = 8;
+    private static final int L = CellLayout.GROUP;
     /** Classes per register block: eight accumulators, the feature vector and a weight vector. */
     static final int BLOCK = 8;
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
