@@ -24,6 +24,12 @@ public final class CellLayout {
         return full * classes + c * (width - full) + (x - full);
     }
 
+    /** How far apart voxel {@code x}'s consecutive classes are: {@code index(width, classes, x, c + 1) - index(width, classes, x, c)}. */
+    static int classStride(int width, int x) {
+        int full = width & -GROUP;
+        return x < full ? GROUP : width - full;
+    }
+
     /** Whether voxels {@code [x, x + GROUP)} are one whole group, stored at {@code index(width, classes, x, c)} for each class. */
     static boolean wholeGroup(int width, int x) {
         return x % GROUP == 0 && x + GROUP <= (width & -GROUP);

@@ -158,13 +158,20 @@ public final class SlabAccumulator implements ProbabilitySink {
         int py = patch[1], px = patch[2];
         int xo0 = tile.x() - below[2];
         int plane = py * px;
+        int count = kb - ka + 1;
+        float[][] cells = new float[count][];
+        int[] out = new int[count];
+        int[] n = new int[count];
         for (int k = ka; k <= kb; k++) {
             int xs = Math.max(cellStart[k], xo0);
             int xe = Math.min(cellStart[k + 1], xo0 + px);
-            int dx = xs - xo0;
-            kernel.addRow(sums[r * cellCount + k], xs - cellStart[k], dz * plane + dy * px + dx,
-                    gaussian, (dz0 + dz) * plane + dy * px + dx, xe - xs);
+            cells[k - ka] = sums[r * cellCount + k];
+            out[k - ka] = xs - cellStart[k];
+            n[k - ka] = xe - xs;
         }
+        // The tile covers cells ka..kb without gaps, so their runs follow one another in the row.
+        int dx = Math.max(cellStart[ka], xo0) - xo0;
+        kernel.addRow(cells, out, n, count, dz * plane + dy * px + dx, gaussian, (dz0 + dz) * plane + dy * px + dx);
     }
 
     /** The probabilities path: {@code sum[c][x] += (scale * p[c][x]) * g[x]}, probabilities class-major. */

@@ -100,6 +100,64 @@ class SegmentationHeadTest {
     }
 
     /**
+     * A tile row across several cells in one call, as the accumulator makes it: cells with and
+     * without whole groups and tails, runs starting inside a group, a single-voxel cell. The SIMD
+     * kernel packs the voxels that are not a whole group of their cell into shared lane groups;
+     * every cell must still get the same bits as the scalar kernel gives segment by segment, and
+     * voxels outside the runs must stay untouched.
+     */
+    @Test
+    void rowAcrossSeveralCellsGivesTheSameBitsAsCellByCell() {
+        int[][] layouts = {
+            // {cell width, first voxel, voxels} per segment
+            {58, 0, 58, 58, 0, 58, 12, 0, 12},
+            {40, 3, 37, 5, 0, 5, 1, 0, 1, 16, 0, 9},
+            {64, 0, 64, 64, 0, 64},
+            {7, 2, 5, 9, 0, 9, 23, 0, 23, 3, 0, 3},
+        };
+        for (int classes : new int[] {1, 8, 13, 105}) {
+            SplittableRandom r = new SplittableRandom(31 + classes);
+            int channels = 1 + classes % 5;
+            SegmentationHead head = new SegmentationHead(classes, channels, random(r, classes * channels, 2), random(r, classes, 1));
+            for (int[] layout : layouts) {
+                int count = layout.length / 3;
+                int total = 0;
+                for (int s = 0; s < count; s++) {
+                    total += layout[3 * s + 2];
+                }
+                int stride = total + 5;
+                int src = 3;
+                float[] features = random(r, src + channels * stride, 3);
+                float[] g = random(r, total + 20, 1);
+                int g0 = 7;
+                float[][] want = new float[count][];
+                float[][] got = new float[count][];
+                int[] out = new int[count];
+                int[] n = new int[count];
+                for (int s = 0, off = 0; s < count; off += n[s], s++) {
+                    want[s] = random(r, classes * layout[3 * s], 1);
+                    got[s] = want[s].clone();
+                    out[s] = layout[3 * s + 1];
+                    n[s] = layout[3 * s + 2];
+                    head.rows(FloatBuffer.wrap(features), stride, 0, 0.25f, false)
+                            .addRow(want[s], out[s], src + off, g, g0 + off, n[s]);
+                }
+                for (boolean simd : Simd.available() ? new boolean[] {false, true} : new boolean[] {false}) {
+                    float[][] cells = new float[count][];
+                    for (int s = 0; s < count; s++) {
+                        cells[s] = got[s].clone();
+                    }
+                    head.rows(FloatBuffer.wrap(features), stride, 0, 0.25f, simd).addRow(cells, out, n, count, src, g, g0);
+                    for (int s = 0; s < count; s++) {
+                        assertArrayEquals(want[s], cells[s], "classes=" + classes + " layout=" + Arrays.toString(layout)
+                                + " segment=" + s + " simd=" + simd);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * A confident head (logit gaps in the hundreds) and Gaussian weights down to 3.8e-11, as at a
      * patch's corners: classes far below the winner contribute exactly 0 and no sum is subnormal,
      * in both kernels, which still agree bit for bit and with the definition.
@@ -195,7 +253,7 @@ class SegmentationHeadTest {
             int classes = xs.length / 8;
             SegmentationHead head = new SegmentationHead(classes, 1, new float[classes], new float[classes]);
             float[] out = xs.clone();
-            new VectorHeadRows(head, FloatBuffer.wrap(new float[1]), 1, 0, 1f).expShifted(out, 8, 0, new float[8], new float[3 * 8]);
+            new VectorHeadRows(head, FloatBuffer.wrap(new float[1]), 1, 0, 1f).expShifted(out, 0, new float[8], new float[8], new float[8]);
             return out;
         }
     }
