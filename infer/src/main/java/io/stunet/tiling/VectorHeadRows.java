@@ -26,8 +26,9 @@ import jdk.incubator.vector.VectorSpecies;
  * independent FMA chains per group, the block's weights, stored already broadcast to eight
  * lanes, staying in the L1 cache across the row's groups), together with each voxel's max;
  * <li>per group, the exponentials and their sum, and the factor {@code ((1 / sum) * scale) * g};
- * <li>{@code acc = fma(e, factor, acc)}: a whole group's classes are one contiguous run in its
- * cell and in the work array, a loose voxel is added lane by lane with the same FMA.
+ * <li>right after (the group still in the L1 cache), {@code acc = fma(e, factor, acc)}: a whole
+ * group's classes are one contiguous run in its cell and in the work array; loose voxels are
+ * added lane by lane with the same FMA once their groups are done.
  * </ol>
  * The work array keeps a group's classes side by side, eight floats each, as the cells do, so
  * every step streams through memory in order (one class per row of the array, the layout used
@@ -69,6 +70,8 @@ final class VectorHeadRows implements RowKernel {
         float[] max = new float[0];
         float[] gw = new float[0];
         float[] factor = new float[0];
+        /** Per class of the group being exponentiated: {@code 2^n} (see {@link #expShifted}). */
+        float[] pow2 = new float[0];
         /** Per group: where its features start in a channel of {@code x}. */
         int[] xoff = new int[0];
         /** Per whole group: its segment and its first cell voxel. */
@@ -96,6 +99,9 @@ final class VectorHeadRows implements RowKernel {
             // A channel holds the row and the loose voxels again, padded: at most 2 * voxels + 7 floats.
             if (x.length < channels * (2 * voxels + L)) {
                 x = new float[channels * (2 * voxels + L)];
+            }
+            if (pow2.length < groupFloats) {
+                pow2 = new float[groupFloats];
             }
             if (e.length < groups * groupFloats) {
                 e = new float[groups * groupFloats];
@@ -175,10 +181,14 @@ final class VectorHeadRows implements RowKernel {
         java.util.Arrays.fill(gw, whole * L + loose, groups * L, 0f);
 
         logits(x, xs, s.xoff, groups, s.e, s.max);
-        for (int q = 0; q < groups; q++) {
-            expShifted(s.e, q, s.max, gw, s.factor);
+        for (int q = 0; q < whole; q++) {
+            expShifted(s.e, q, s.max, gw, s.factor, s.pow2);
+            addGroup(cells, s, q);
         }
-        add(cells, s, whole, loose);
+        for (int q = whole; q < groups; q++) {
+            expShifted(s.e, q, s.max, gw, s.factor, s.pow2);
+        }
+        addLoose(cells, s, whole, loose);
     }
 
     /**
@@ -281,47 +291,54 @@ final class VectorHeadRows implements RowKernel {
     /**
      * For group {@code q}: every class's {@code exp(logit - max)} in place ({@link
      * SegmentationHead#FLUSH_BELOW} applied), their lane-wise sum, and the group's update factors
-     * {@code ((1 / sum) * scale) * g} into {@code factor}. The sum takes even and odd classes
-     * separately, each in class order (two independent chains, two classes per turn), then adds
-     * the two. With an odd class count the last turn's second class is the padding class,
-     * negative infinity, which flushes to 0 and leaves the odd sum's bits unchanged. The
-     * exponential is {@link FastExp#exp}'s operations lane by lane (so the same bits) without its
-     * clamps, which change nothing in {@code [FLUSH_BELOW, 0]}; a flushed lane computes {@code
-     * exp(0)} and is then set to 0, so no lane ever computes a subnormal number.
+     * {@code ((1 / sum) * scale) * g} into {@code factor}. The exponential is {@link
+     * FastExp#exp}'s operations lane by lane (so the same bits) without its clamps, which change
+     * nothing in {@code [FLUSH_BELOW, 0]}, in two passes over the classes so that each pass's
+     * constants fit in the sixteen vector registers (in one pass HotSpot kept half of them on the
+     * stack, reloading and storing them for every class):
+     * <ol>
+     * <li>the reduced argument {@code r} (in place) and the power of two {@code 2^n} (into {@code
+     * pow2}), set to 0 for a flushed lane; a flushed lane reduces {@code 0} instead of its
+     * argument, so no lane ever computes a subnormal number;
+     * <li>the polynomial in {@code r} times {@code 2^n} (a flushed lane gives exactly 0, as {@code
+     * FastExp} plus the flush does), and the sum: even and odd classes separately, each in class
+     * order (two independent chains, two classes per turn), then the two added. With an odd class
+     * count the last turn's second class is the padding class, negative infinity, which flushes to
+     * 0 and leaves the odd sum's bits unchanged.
+     * </ol>
      */
-    void expShifted(float[] e, int q, float[] max, float[] gw, float[] factor) {
-        int at = q * groupFloats;
+    void expShifted(float[] e, int q, float[] max, float[] gw, float[] factor, float[] pow2) {
+        int at0 = q * groupFloats;
+        int pairs = (classes + 1) / 2;
         FloatVector shift = FloatVector.fromArray(S, max, q * L);
-        FloatVector even = FloatVector.zero(S);
-        FloatVector odd = FloatVector.zero(S);
         FloatVector lnHi = FloatVector.broadcast(S, -FastExp.LN2_HI);
         FloatVector lnLo = FloatVector.broadcast(S, -FastExp.LN2_LO);
+        for (int c = 0, at = at0; c < 2 * pairs; c++, at += L) {
+            FloatVector x = FloatVector.fromArray(S, e, at).sub(shift);
+            VectorMask<Float> flush = x.compare(VectorOperators.LT, SegmentationHead.FLUSH_BELOW);
+            x = x.blend(0f, flush);
+            FloatVector a = x.fma(FastExp.LOG2E, FastExp.ROUND);
+            FloatVector t = a.sub(FastExp.ROUND);
+            t.fma(lnLo, t.fma(lnHi, x)).intoArray(e, at);
+            // 2^n as float bits: ((bits(a) - ROUND_BITS) + 127) << 23, the two adds folded into one.
+            ((IntVector) a.reinterpretAsInts().add(127 - FastExp.ROUND_BITS)).lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats().blend(0f, flush).intoArray(pow2, c * L);
+        }
+        FloatVector even = FloatVector.zero(S);
+        FloatVector odd = FloatVector.zero(S);
         FloatVector p0 = FloatVector.broadcast(S, FastExp.P0);
         FloatVector p1 = FloatVector.broadcast(S, FastExp.P1);
         FloatVector p2 = FloatVector.broadcast(S, FastExp.P2);
         FloatVector p3 = FloatVector.broadcast(S, FastExp.P3);
         FloatVector p4 = FloatVector.broadcast(S, FastExp.P4);
         FloatVector p5 = FloatVector.broadcast(S, FastExp.P5);
-        for (int c = 0; c < classes; c += 2, at += 2 * L) {
-            FloatVector x0 = FloatVector.fromArray(S, e, at).sub(shift);
-            FloatVector x1 = FloatVector.fromArray(S, e, at + L).sub(shift);
-            VectorMask<Float> f0 = x0.compare(VectorOperators.LT, SegmentationHead.FLUSH_BELOW);
-            VectorMask<Float> f1 = x1.compare(VectorOperators.LT, SegmentationHead.FLUSH_BELOW);
-            x0 = x0.blend(0f, f0);
-            x1 = x1.blend(0f, f1);
-            FloatVector a0 = x0.fma(FastExp.LOG2E, FastExp.ROUND);
-            FloatVector a1 = x1.fma(FastExp.LOG2E, FastExp.ROUND);
-            FloatVector t0 = a0.sub(FastExp.ROUND);
-            FloatVector t1 = a1.sub(FastExp.ROUND);
-            FloatVector r0 = t0.fma(lnLo, t0.fma(lnHi, x0));
-            FloatVector r1 = t1.fma(lnLo, t1.fma(lnHi, x1));
+        for (int c = 0, at = at0; c < 2 * pairs; c += 2, at += 2 * L) {
+            FloatVector r0 = FloatVector.fromArray(S, e, at);
+            FloatVector r1 = FloatVector.fromArray(S, e, at + L);
             FloatVector y0 = p0.fma(r0, p1).fma(r0, p2).fma(r0, p3).fma(r0, p4).fma(r0, p5).fma(r0.mul(r0), r0).add(1f);
             FloatVector y1 = p0.fma(r1, p1).fma(r1, p2).fma(r1, p3).fma(r1, p4).fma(r1, p5).fma(r1.mul(r1), r1).add(1f);
-            // 2^n as float bits: ((bits(a) - ROUND_BITS) + 127) << 23, the two adds folded into one.
-            IntVector n0 = (IntVector) a0.reinterpretAsInts().add(127 - FastExp.ROUND_BITS);
-            IntVector n1 = (IntVector) a1.reinterpretAsInts().add(127 - FastExp.ROUND_BITS);
-            FloatVector v0 = y0.mul(n0.lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()).blend(0f, f0);
-            FloatVector v1 = y1.mul(n1.lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()).blend(0f, f1);
+            FloatVector v0 = y0.mul(FloatVector.fromArray(S, pow2, c * L));
+            FloatVector v1 = y1.mul(FloatVector.fromArray(S, pow2, (c + 1) * L));
             v0.intoArray(e, at);
             v1.intoArray(e, at + L);
             even = even.add(v0);
@@ -332,29 +349,31 @@ final class VectorHeadRows implements RowKernel {
     }
 
     /**
-     * {@code sum = fma(e_c, factor, sum)} for every class: each whole group as one contiguous run
-     * of vectors in its cell, each loose voxel lane by lane with the same fused multiply-add.
+     * {@code sum = fma(e_c, factor, sum)} for every class of whole group {@code q}: one contiguous
+     * run of vectors in its cell, right after the group's exponentials (still in the L1 cache).
      */
-    private void add(float[][] cells, Scratch s, int whole, int loose) {
+    private void addGroup(float[][] cells, Scratch s, int q) {
         float[] e = s.e;
-        float[] factor = s.factor;
-        for (int q = 0; q < whole; q++) {
-            float[] cell = cells[s.groupSegment[q]];
-            int at = CellLayout.index(cell.length / classes, classes, s.groupVoxel[q], 0);
-            FloatVector fq = FloatVector.fromArray(S, factor, q * L);
-            for (int c = 0, from = q * groupFloats; c < classes; c++, at += L, from += L) {
-                FloatVector.fromArray(S, e, from).fma(fq, FloatVector.fromArray(S, cell, at)).intoArray(cell, at);
-            }
+        float[] cell = cells[s.groupSegment[q]];
+        int at = CellLayout.index(cell.length / classes, classes, s.groupVoxel[q], 0);
+        FloatVector fq = FloatVector.fromArray(S, s.factor, q * L);
+        for (int c = 0, from = q * groupFloats; c < classes; c++, at += L, from += L) {
+            FloatVector.fromArray(S, e, from).fma(fq, FloatVector.fromArray(S, cell, at)).intoArray(cell, at);
         }
+    }
+
+    /** The same for each loose voxel (whose group starts after the {@code whole} ones), lane by lane with the same fused multiply-add. */
+    private void addLoose(float[][] cells, Scratch s, int whole, int loose) {
+        float[] e = s.e;
         for (int t = 0; t < loose; t++) {
             float[] cell = cells[s.looseSegment[t]];
             int width = cell.length / classes;
             int j = s.looseVoxel[t];
             int at = CellLayout.index(width, classes, j, 0);
             int step = CellLayout.classStride(width, j);
-            int lane = (whole + t / L) * L + t % L;
-            float ft = factor[lane];
-            for (int c = 0, from = (whole + t / L) * groupFloats + t % L; c < classes; c++, at += step, from += L) {
+            int q = whole + t / L;
+            float ft = s.factor[q * L + t % L];
+            for (int c = 0, from = q * groupFloats + t % L; c < classes; c++, at += step, from += L) {
                 cell[at] = Math.fma(e[from], ft, cell[at]);
             }
         }

@@ -253,7 +253,7 @@ class SegmentationHeadTest {
             int classes = xs.length / 8;
             SegmentationHead head = new SegmentationHead(classes, 1, new float[classes], new float[classes]);
             float[] out = xs.clone();
-            new VectorHeadRows(head, FloatBuffer.wrap(new float[1]), 1, 0, 1f).expShifted(out, 0, new float[8], new float[8], new float[8]);
+            new VectorHeadRows(head, FloatBuffer.wrap(new float[1]), 1, 0, 1f).expShifted(out, 0, new float[8], new float[8], new float[8], new float[(classes + 1) * 8]);
             return out;
         }
     }
