@@ -6,6 +6,7 @@ import io.stunet.error.StunetException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -58,12 +59,34 @@ public interface VolumeSource {
         return new FileVolumeSource(file, channels, shape);
     }
 
-    /** {@link VolumeSource} over a raw float32 file; close it to release the file handle. */
+    /**
+     * {@link VolumeSource} over a raw float32 file; close it to release the file handle. Rows are
+     * read a block of whole-width rows of one plane at a time (at most {@link #BLOCK_BYTES}) and
+     * kept per thread, because patch extraction asks for consecutive rows of a plane: one
+     * positional read per block instead of one per row (a 128^3 patch was 16384 system calls).
+     */
     final class FileVolumeSource implements VolumeSource, AutoCloseable {
+        /** Bytes of whole-width rows read at once. */
+        static final int BLOCK_BYTES = 1 << 18;
         private final FileChannel channel;
         private final int channels;
         private final int[] shape;
-        private final ThreadLocal<ByteBuffer> buffers = new ThreadLocal<>();
+        private final ThreadLocal<Block> blocks = new ThreadLocal<>();
+
+        /** One thread's last block: rows {@code [y0, y1)} of plane {@code z} of channel {@code c}, whole width. */
+        private static final class Block {
+            final ByteBuffer bytes;
+            final FloatBuffer floats;
+            int c = -1;
+            int z = -1;
+            int y0;
+            int y1;
+
+            Block(int capacity) {
+                bytes = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
+                floats = bytes.asFloatBuffer();
+            }
+        }
 
         private FileVolumeSource(Path file, int channels, int[] shape) {
             this.channels = channels;
@@ -71,10 +94,10 @@ public interface VolumeSource {
             try {
                 this.channel = FileChannel.open(file, StandardOpenOption.READ);
                 long need = 4L * channels * shape[0] * shape[1] * shape[2];
-                if (channel.size() != need) {
+                long size = channel.size();
+                if (size != need) {
                     channel.close();
-                    throw new StunetException(ErrorCode.BLOB_CORRUPT,
-                            "volume file has " + channel.size() + " bytes, shape needs " + need);
+                    throw new StunetException(ErrorCode.BLOB_CORRUPT, "volume file has " + size + " bytes, shape needs " + need);
                 }
             } catch (IOException e) {
                 throw new StunetException(ErrorCode.IO_FAILURE, "cannot open preprocessed volume", e);
@@ -93,25 +116,35 @@ public interface VolumeSource {
 
         @Override
         public void readRow(int c, int z, int y, int x0, float[] dst) {
-            ByteBuffer b = buffers.get();
-            if (b == null || b.capacity() < dst.length * 4) {
-                b = ByteBuffer.allocateDirect(Math.max(dst.length * 4, 4096)).order(ByteOrder.LITTLE_ENDIAN);
-                buffers.set(b);
+            int width = shape[2];
+            int rows = Math.max(1, BLOCK_BYTES / (4 * width));
+            Block b = blocks.get();
+            if (b == null) {
+                b = new Block(4 * width * rows);
+                blocks.set(b);
             }
-            b.clear().limit(dst.length * 4);
-            long pos = 4L * ((((long) c * shape[0] + z) * shape[1] + y) * shape[2] + x0);
-            try {
-                while (b.hasRemaining()) {
-                    int r = channel.read(b, pos + b.position());
-                    if (r < 0) {
-                        throw new StunetException(ErrorCode.TRUNCATED_DATA, "preprocessed volume ends early");
+            if (b.c != c || b.z != z || y < b.y0 || y >= b.y1) {
+                int y1 = Math.min(shape[1], y + rows);
+                ByteBuffer bytes = b.bytes;
+                bytes.clear().limit(4 * width * (y1 - y));
+                long pos = 4L * (((long) c * shape[0] + z) * shape[1] + y) * width;
+                b.c = -1;
+                try {
+                    while (bytes.hasRemaining()) {
+                        int r = channel.read(bytes, pos + bytes.position());
+                        if (r < 0) {
+                            throw new StunetException(ErrorCode.TRUNCATED_DATA, "preprocessed volume ends early");
+                        }
                     }
+                } catch (IOException e) {
+                    throw new StunetException(ErrorCode.IO_FAILURE, "cannot read preprocessed volume", e);
                 }
-            } catch (IOException e) {
-                throw new StunetException(ErrorCode.IO_FAILURE, "cannot read preprocessed volume", e);
+                b.c = c;
+                b.z = z;
+                b.y0 = y;
+                b.y1 = y1;
             }
-            b.flip();
-            b.asFloatBuffer().get(dst);
+            b.floats.get((y - b.y0) * width + x0, dst);
         }
 
         @Override

@@ -16,8 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A slab whose accumulator cannot fit the heap is refused up front with VOLUME_TOO_LARGE and
- * a reason (started, it would leave the collector thrashing), and the same engine then serves
- * the next case. Runs in a child JVM with a small heap, so the test JVM's heap is never at risk.
+ * a reason (started, it would leave the collector thrashing); an {@link OutOfMemoryError} that
+ * does happen during slab work fails that case with ENGINE_FAILURE and a reason. Either way the
+ * same engine then serves the next case. Runs in a child JVM with a small heap, so the test
+ * JVM's heap is never at risk.
  */
 class OutOfMemoryTest {
     private static final int CLASSES = 200;
@@ -37,6 +39,8 @@ class OutOfMemoryTest {
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("big: VOLUME_TOO_LARGE") && out.contains("split the case into more slabs"), out);
         assertTrue(out.contains("small: ok"), out);
+        assertTrue(out.contains("lazy: ENGINE_FAILURE") && out.contains("out of memory on cpu"), out);
+        assertTrue(out.contains("after: ok"), out);
     }
 
     /** The child: a case whose accumulator needs ~0.5 GB in a 160 MB heap, then a small case on the same engine. */
@@ -56,7 +60,42 @@ class OutOfMemoryTest {
                 int[] small = {16, 24, 20};
                 engine.predictCase("small", VolumeSource.of(new float[small[0] * small[1] * small[2]], 1, small), 1);
                 System.out.println("small: ok");
+                // A real OutOfMemoryError in the middle of slab work: a lazy source whose decode
+                // buffer for one row cannot fit the heap (the admission check cannot foresee it).
+                try {
+                    engine.predictCase("lazy", new HugeDecodeSource(small), 1);
+                    System.out.println("lazy: ok");
+                } catch (StunetException e) {
+                    System.out.println("lazy: " + e.code() + " " + e.getMessage());
+                }
+                engine.predictCase("after", VolumeSource.of(new float[small[0] * small[1] * small[2]], 1, small), 1);
+                System.out.println("after: ok");
             }
+        }
+    }
+
+    /** A source that, like a decoder with a whole-volume buffer, allocates 800 MB on its first read. */
+    private static final class HugeDecodeSource implements VolumeSource {
+        private final int[] shape;
+
+        HugeDecodeSource(int[] shape) {
+            this.shape = shape.clone();
+        }
+
+        @Override
+        public int channels() {
+            return 1;
+        }
+
+        @Override
+        public int[] shape() {
+            return shape.clone();
+        }
+
+        @Override
+        public void readRow(int c, int z, int y, int x0, float[] dst) {
+            float[] decoded = new float[200_000_000];
+            System.arraycopy(decoded, 0, dst, 0, dst.length);
         }
     }
 }
