@@ -118,10 +118,10 @@ public final class SlabAccumulator implements ProbabilitySink {
 
     /**
      * Adds the contribution {@code kernel} computes for output planes {@code [dz0, dz0 + depth)}
-     * of a tile: for every (z, y) row of the chunk inside this slab and every cell the tile
-     * covers in it, the kernel gets the cell, the run of voxels and the matching Gaussian
-     * weights. Rows are disjoint, so they are split over cores without changing any voxel's
-     * arithmetic.
+     * of a tile: for every (z, y) row of the chunk inside this slab, the kernel gets the cells
+     * the tile covers in it (one run of voxels each, consecutive in the row) and the matching
+     * Gaussian weights. Rows are disjoint, so they are split over cores without changing any
+     * voxel's arithmetic.
      */
     public void accumulate(Tile tile, int dz0, int depth, RowKernel kernel) {
         accumulate(tile, dz0, depth, kernel, false);
