@@ -1,5 +1,6 @@
 package io.stunet.cli;
 
+import io.stunet.streaming.EmbeddedBroker;
 import io.stunet.config.StunetConfig;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
@@ -61,7 +62,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         StunetConfig cfg = StunetConfig.load(config, System.getenv(), overrides);
         Vertx vertx = Vertx.vertx();
-        StreamingRuntime rt = StreamingRuntime.start(vertx, cfg, "serve");
+        StreamingRuntime rt = StreamingRuntime.start(vertx, cfg, "serve", EmbeddedBroker::start);
         StageDeployment stages;
         try {
             stages = StageDeployment.deploy(rt, parsed);

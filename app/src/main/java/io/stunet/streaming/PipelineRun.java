@@ -102,7 +102,7 @@ public final class PipelineRun {
         IngestService ingest = null;
         CaseStatusView view = null;
         try {
-            rt = StreamingRuntime.start(vertx, config, "run");
+            rt = StreamingRuntime.start(vertx, config, "run", EmbeddedBroker::start);
             stages = StageDeployment.deploy(rt, EnumSet.allOf(StageDeployment.Role.class));
             ingest = new IngestService(rt, modelSha, options);
             view = ingest.statusView();

@@ -4,7 +4,7 @@ import io.stunet.config.StunetConfig;
 import io.stunet.kafka.CaseStatusView;
 import io.stunet.kafka.StreamingRuntime;
 import io.stunet.model.ModelCard;
-import io.stunet.pipeline.CaseOptions;
+import io.stunet.cases.CaseOptions;
 import io.stunet.records.CaseStatus;
 import io.stunet.records.RecordCodec;
 import io.stunet.records.StunetRecord;
@@ -50,7 +50,7 @@ final class Harness implements AutoCloseable {
         o.put(StunetConfig.STAGE_RETRY_BACKOFF_MS.name(), "50");
         o.putAll(extra);
         options = CaseOptions.of(false, 0.5, "nearest", false);
-        runtime = StreamingRuntime.start(vertx, StunetConfig.load(null, Map.of(), o), "test");
+        runtime = StreamingRuntime.start(vertx, StunetConfig.load(null, Map.of(), o), "test", EmbeddedBroker::start);
         view = new CaseStatusView(runtime.bootstrap()).start();
         PipelineRun.waitFor(view::caughtUp, Duration.ofSeconds(60), "status view");
         submitter = new CaseSubmitter(runtime, ModelCard.load(model).modelSha256());

@@ -2,7 +2,7 @@ package io.stunet.window;
 
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
-import io.stunet.pipeline.SlabPlan;
+import io.stunet.slab.SlabPlan;
 
 import java.util.ArrayList;
 import java.util.Arrays;

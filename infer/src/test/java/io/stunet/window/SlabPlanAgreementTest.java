@@ -1,6 +1,6 @@
 package io.stunet.window;
 
-import io.stunet.pipeline.SlabPlan;
+import io.stunet.slab.SlabPlan;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

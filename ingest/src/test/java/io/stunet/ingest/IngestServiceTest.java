@@ -92,7 +92,7 @@ class IngestServiceTest {
                 Map.entry("ingest.inbox.dir", inbox.toString()),
                 Map.entry("ingest.inbox.stable.ms", Long.toString(STABLE_MS))));
         vertx = Vertx.vertx();
-        runtime = StreamingRuntime.start(vertx, config, "ingest");
+        runtime = StreamingRuntime.start(vertx, config, "ingest", io.stunet.testing.TestBrokers::embedded);
         service = IngestService.deploy(runtime, MODEL).await(60, TimeUnit.SECONDS);
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         base = "http://127.0.0.1:" + service.port();
