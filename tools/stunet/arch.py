@@ -1,7 +1,7 @@
 """STU-Net (Huang et al. 2023) written for this project.
 
 State-dict keys and tensor shapes are identical to the official checkpoints (see
-NUMERICS.md section 6), so released weights load with ``strict=True``. The shapes can be
+docs/numerics.md section 6), so released weights load with ``strict=True``. The shapes can be
 computed without building the network (:func:`expected_shapes`), which is how the
 importer validates a checkpoint and how ``--describe`` counts the parameters of the
 1.4-billion-parameter variant without allocating it.

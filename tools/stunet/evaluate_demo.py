@@ -2,7 +2,7 @@
 
     python3 -m tools.stunet.evaluate_demo [--model models/demo] [--ct FILE ...] [--no-mirroring]
 
-Runs the TorchScript model the way the pipeline does (NUMERICS.md: canonical RAS,
+Runs the TorchScript model the way the pipeline does (docs/numerics.md: canonical RAS,
 nnU-Net v1 preprocessing, sliding window with Gaussian weighting and mirroring, nearest
 export back to the input grid) and compares the mask on the input's own voxel grid with
 ``train_demo.intensity_labels`` of the same CT. Prints a Markdown table and, with

@@ -1,4 +1,4 @@
-"""nnU-Net v1 test-time preprocessing (NUMERICS.md section 2) for the Python tooling:
+"""nnU-Net v1 test-time preprocessing (docs/numerics.md section 2) for the Python tooling:
 closest-canonical RAS orientation, crop to nonzero, resampling to the target spacing and
 normalization, driven by a model card. The Java preprocess stage is the production
 implementation; this one feeds the demo training and the demo evaluation.

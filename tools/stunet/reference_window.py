@@ -1,6 +1,6 @@
 """Reference sliding-window inference: nnU-Net v1.7.1 semantics, line for line.
 
-Re-implements what the Java engine must reproduce (NUMERICS.md section 3) with the same
+Re-implements what the Java engine must reproduce (docs/numerics.md section 3) with the same
 numpy/scipy/torch calls the official code makes:
 ``SegmentationNetwork._compute_steps_for_sliding_window``, ``_get_gaussian``,
 ``_internal_predict_3D_3Dconv_tiled`` (non-``all_in_gpu`` path: full-volume float32

@@ -1,4 +1,4 @@
-"""nnU-Net v1 sliding-window prediction (NUMERICS.md section 3) around a TorchScript or
+"""nnU-Net v1 sliding-window prediction (docs/numerics.md section 3) around a TorchScript or
 eager STU-Net: constant-0 padding to the patch, steps at half a patch, Gaussian
 importance weighting (only with more than one tile), probabilities averaged over the
 mirrored copies, argmax. Reference for the demo evaluation, written for clarity."""

@@ -8,7 +8,7 @@ from tools.stunet.export import describe
 
 from tools.stunet.testmodels import random_network, small_config
 
-# Measured by instantiating the official STUNet class with 105 outputs (NUMERICS.md section 6).
+# Measured by instantiating the official STUNet class with 105 outputs (docs/numerics.md section 6).
 OFFICIAL_PARAMETERS = {"S": 14_596_941, "B": 58_262_669, "L": 440_302_605, "H": 1_457_326_221}
 
 
@@ -36,7 +36,7 @@ def test_shape_table_matches_built_network_for_every_depth(depth):
 
 
 def _reference_forward(sd, config, x):
-    """NUMERICS.md section 6 written out with functional ops, independently of arch.py:
+    """docs/numerics.md section 6 written out with functional ops, independently of arch.py:
     residual blocks, nearest upsampling by repetition, 1x1 conv, concat [up, skip]."""
 
     def block(prefix, x, stride):

@@ -3,7 +3,7 @@ package io.stunet.slab;
 /**
  * The z-slab arithmetic that preprocess (which publishes one tile request per slab) and
  * infer (which runs the slab) must agree on, kept here because stage modules do not depend on
- * each other. It is the z-axis part of nnU-Net v1's sliding-window grid (NUMERICS.md §3, §5):
+ * each other. It is the z-axis part of nnU-Net v1's sliding-window grid (docs/numerics.md §3, §5):
  * tile start positions, near-equal slab boundaries, and the planes a slab has to read because
  * the tiles that overlap it reach beyond it. Pure integer arithmetic, no I/O.
  */

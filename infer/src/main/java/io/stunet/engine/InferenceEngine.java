@@ -25,7 +25,7 @@ import java.util.concurrent.CompletionStage;
  * network inputs, whose loop batches inputs across the slabs it holds, mirrors them for
  * test-time augmentation, runs the model and accumulates Gaussian-weighted probabilities in a
  * rolling per-slab accumulator; only labels come back. Tiled, multi-device and batched runs
- * give masks bit-identical to the single-slab run (NUMERICS.md section 5).
+ * give masks bit-identical to the single-slab run (docs/numerics.md section 5).
  *
  * <p>Intake is bounded: {@link #offer} refuses work beyond {@code intakeCapacity} unfinished
  * slabs, and {@link #whenCapacity} completes when a slot frees up, which is the signal a

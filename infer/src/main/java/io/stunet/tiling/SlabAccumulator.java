@@ -13,7 +13,7 @@ import java.util.stream.IntStream;
 
 /**
  * Rolling float32 accumulator of Gaussian-weighted class probabilities for one output z-slab
- * (NUMERICS.md section 5), on the host.
+ * (docs/numerics.md section 5), on the host.
  *
  * <p>Storage is allocated per cell, one (z, y) row cut in x where tiles start or end, when a
  * tile first touches the cell, and the cell is argmaxed and recycled as soon as the last tile

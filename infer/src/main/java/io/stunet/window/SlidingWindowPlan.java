@@ -10,7 +10,7 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The nnU-Net v1 sliding-window grid for one volume (NUMERICS.md section 3): axes smaller
+ * The nnU-Net v1 sliding-window grid for one volume (docs/numerics.md section 3): axes smaller
  * than the patch are padded with zeros ({@code below = diff / 2}, {@code above = diff - below}),
  * start positions per axis follow {@code _compute_steps_for_sliding_window} (round half to
  * even), and tiles are listed in one fixed global order: z outermost, then the two in-plane
@@ -64,7 +64,7 @@ public final class SlidingWindowPlan {
      * second row has passed, so the outer in-plane axis should be the one whose overlap band
      * ({@code patch - smallest step} times the other axis's extent) is smaller. On the
      * 224x202x244 benchmark that is x (70 x 202 against 91 x 244), which lowers the
-     * accumulator's peak by ~5%. Ties keep nnU-Net's order. Tiles stay in z order (NUMERICS.md
+     * accumulator's peak by ~5%. Ties keep nnU-Net's order. Tiles stay in z order (docs/numerics.md
      * section 5), so the memory bound along z is unchanged.
      */
     static boolean xBeforeY(int[] patch, int[] padded, int[][] starts) {

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * NUMERICS.md section 5: masks from every combination of slabs {1, 2, 3}, devices {1, 2}
+ * docs/numerics.md section 5: masks from every combination of slabs {1, 2, 3}, devices {1, 2}
  * ({@code cpu} listed twice runs two model instances concurrently) and batch {1, 3} are
  * bit-identical to the untiled single-device batch-1 run, with test-time mirroring on so that
  * batches mix tiles, mirrors and slabs. The baseline accumulates on the device thread; the tiled

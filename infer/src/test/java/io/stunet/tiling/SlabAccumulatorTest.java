@@ -24,7 +24,7 @@ class SlabAccumulatorTest {
         long max = Math.max(peaks[0], Math.max(peaks[1], peaks[2]));
         long min = Math.min(peaks[0], Math.min(peaks[1], peaks[2]));
         assertTrue(max <= 1.1 * min, "peak voxels " + java.util.Arrays.toString(peaks));
-        // classes x (patch_z + step_z) x Y x X is the documented bound (NUMERICS.md section 5).
+        // classes x (patch_z + step_z) x Y x X is the documented bound (docs/numerics.md section 5).
         assertTrue(peaks[0] <= (128L + 64) * 512 * 512, "peak voxels " + peaks[0]);
     }
 

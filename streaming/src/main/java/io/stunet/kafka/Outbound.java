@@ -19,7 +19,7 @@ public record Outbound(String topic, String key, StunetRecord record) {
         Objects.requireNonNull(record, "record");
     }
 
-    /** A record on a topic, keyed as DESIGN.md says: {@code caseId/slab} for tiles, case id otherwise. */
+    /** A record on a topic, keyed as docs/design.md says: {@code caseId/slab} for tiles, case id otherwise. */
     public static Outbound of(String topic, StunetRecord record) {
         String key;
         if (record instanceof TileRequested t) {

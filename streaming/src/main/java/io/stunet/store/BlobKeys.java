@@ -3,7 +3,7 @@ package io.stunet.store;
 import io.stunet.records.CaseIds;
 
 /**
- * The blob layout of a case (DESIGN.md, "Blob store"). Keys are deterministic in the case id
+ * The blob layout of a case (docs/design.md, "Blob store"). Keys are deterministic in the case id
  * and slab index, so a redelivered record rewrites the same key with the same bytes instead
  * of creating a second copy.
  */

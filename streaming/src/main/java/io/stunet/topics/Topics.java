@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The pipeline's Kafka topics (DESIGN.md, "Stages and topics") and their defaults. Case
+ * The pipeline's Kafka topics (docs/design.md, "Stages and topics") and their defaults. Case
  * topics are keyed by case id; tile topics by {@code caseId/slab} and get more partitions,
  * because their partition count caps how many infer consumers (devices) can share the work.
  * {@link #STATUS} is compacted: it holds the latest state of every case.
