@@ -4,10 +4,11 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * A progress line for long commands. On a terminal it redraws one line in place; when
- * stderr is not a terminal (CI logs, pipes) it prints a plain line at most every few
- * seconds and at 100%, so logs stay readable. Thread-safe: engine callbacks may update it
- * from any thread.
+ * A progress line for long commands. On a terminal it redraws one line in place. When
+ * stderr is not a terminal (CI logs, pipes) it prints one plain line per step: when the
+ * step's description changes, when the count first reaches its total, and while a step
+ * runs at most every few seconds; it never prints the same state twice, so a log shows
+ * each 100% line once. Thread-safe: engine callbacks may update it from any thread.
  */
 public final class ProgressBar implements AutoCloseable {
     private static final int WIDTH = 30;
@@ -21,6 +22,7 @@ public final class ProgressBar implements AutoCloseable {
     private long done;
     private String detail = "";
     private long lastPlainNanos;
+    private String lastPlainState;
     private boolean finished;
 
     public ProgressBar(PrintStream out, String label, long total) {
@@ -66,8 +68,16 @@ public final class ProgressBar implements AutoCloseable {
     private void render(boolean force) {
         long now = System.nanoTime();
         boolean complete = total > 0 && done >= total;
-        if (!interactive && !force && !complete && now - lastPlainNanos < PLAIN_INTERVAL_NANOS) {
-            return;
+        String state = done + "/" + total + " " + detail;
+        if (!interactive) {
+            if (state.equals(lastPlainState)) {
+                return;
+            }
+            boolean newStep = lastPlainState == null || !detail.equals(lastPlainState.substring(lastPlainState.indexOf(' ') + 1));
+            if (!force && !newStep && !complete && now - lastPlainNanos < PLAIN_INTERVAL_NANOS) {
+                return;
+            }
+            lastPlainState = state;
         }
         lastPlainNanos = now;
         double fraction = total == 0 ? 0 : Math.min(1.0, done / (double) total);
