@@ -100,20 +100,30 @@ def fit_pool_kernels(kernels, stages: int) -> List[List[int]]:
     return fitted
 
 
-_STAGE = re.compile(r"^conv_blocks_context\.(\d+)\.(\d+)\.")
+_BLOCK = re.compile(r"^(conv_blocks_context|conv_blocks_localization)\.(\d+)\.(\d+)\.")
+
+
+def block_counts(state_dict: Dict[str, torch.Tensor]) -> Tuple[Dict[int, int], Dict[int, int]]:
+    """Residual blocks per encoder stage and per decoder stage: highest block index + 1."""
+    counts: Dict[str, Dict[int, int]] = {"conv_blocks_context": {}, "conv_blocks_localization": {}}
+    for key in state_dict:
+        m = _BLOCK.match(key)
+        if m:
+            per_stage = counts[m.group(1)]
+            stage, block = int(m.group(2)), int(m.group(3))
+            per_stage[stage] = max(per_stage.get(stage, 0), block + 1)
+    return counts["conv_blocks_context"], counts["conv_blocks_localization"]
 
 
 def derive_config(state_dict: Dict[str, torch.Tensor], pool_kernels_planned) -> StuNetConfig:
-    """Reads stage count, depth, widths, kernels and class count from tensor shapes; pool
-    kernels (strides leave no trace in shapes) come from the plans."""
-    blocks: Dict[int, set] = {}
-    for key in state_dict:
-        m = _STAGE.match(key)
-        if m:
-            blocks.setdefault(int(m.group(1)), set()).add(int(m.group(2)))
-    if not blocks:
+    """Reads stage count, per-stage depth, widths, kernels and class count from tensor shapes;
+    pool kernels (strides leave no trace in shapes) come from the plans. The official network
+    gives decoder stage ``u`` as many blocks as encoder stage ``stages - 2 - u``; a decoder
+    that disagrees is refused here with both counts."""
+    encoder, decoder = block_counts(state_dict)
+    if not encoder:
         raise CheckpointError("no 'conv_blocks_context.*' keys: not an STU-Net state dict")
-    stages = max(blocks) + 1
+    stages = max(encoder) + 1
     dims, depths, kernels = [], [], []
     input_channels = None
     for s in range(stages):
@@ -127,11 +137,12 @@ def derive_config(state_dict: Dict[str, torch.Tensor], pool_kernels_planned) -> 
             input_channels = int(w.shape[1])
         dims.append(int(w.shape[0]))
         kernels.append([int(v) for v in w.shape[2:]])
-        present = blocks.get(s, set())
-        depth = max(present) + 1 if present else 0
-        depths.append(depth)
-    if len(set(depths)) != 1:
-        raise CheckpointError("blocks per encoder stage differ (%s); STU-Net uses one depth for all stages" % depths)
+        depths.append(encoder[s])
+    for u, blocks in sorted(decoder.items()):
+        s = stages - 2 - u
+        if 0 <= s and blocks != depths[s]:
+            raise CheckpointError("decoder stage conv_blocks_localization.%d has %d blocks but its encoder stage "
+                                  "conv_blocks_context.%d has %d (per-stage depths %s)" % (u, blocks, s, depths[s], depths))
     head = state_dict.get("seg_outputs.0.weight")
     if head is None:
         raise CheckpointError("missing key seg_outputs.0.weight")

@@ -75,12 +75,20 @@ def verification_shape(config: StuNetConfig, patch: Sequence[int]) -> List[int]:
     return [min(int(p), 2 * d) for p, d in zip(patch, config.divisor())]
 
 
+def card_depth(config: StuNetConfig):
+    """``architecture.depth`` of the card: one int when every stage has the same number of
+    blocks (the released variants, and every card written before per-stage depths), else
+    the per-stage list."""
+    depth = config.uniform_depth()
+    return depth if depth is not None else list(config.depths)
+
+
 def model_card(ckpt: Checkpoint, config: StuNetConfig, classes: List[str], name: str, source_format: str,
                model_sha256: str) -> dict:
     return {
         "schema": SCHEMA, "schemaVersion": SCHEMA_VERSION,
         "name": name, "variant": config.variant(),
-        "architecture": {"depth": config.uniform_depth(), "dims": config.dims,
+        "architecture": {"depth": card_depth(config), "dims": config.dims,
                          "poolKernels": config.pool_kernels, "convKernels": config.conv_kernels},
         "inputChannels": config.input_channels,
         "classes": classes,
@@ -218,6 +226,7 @@ def describe(variant: str, classes: int = 105, input_channels: int = 1) -> dict:
     return {
         "variant": config.variant(),
         "depth": config.uniform_depth(),
+        "depths": config.depths,
         "dims": config.dims,
         "parameters": parameter_count(config),
         "keys": {k: list(v) for k, v in expected_shapes(config).items()},

@@ -3,7 +3,7 @@ weights and small widths, around the real STU-Net TotalSegmentator plans. Used b
 pytest suite and, through the command line, by the Java tests that need an exported
 model with known weights:
 
-    python3 -m tools.stunet.testmodels --out DIR [--dims 4,8,8,16,16,16] [--depth 1] [--seed 0]
+    python3 -m tools.stunet.testmodels --out DIR [--dims 4,8,8,16,16,16] [--depth 1 | --depth 1,2,1,1,1,1] [--seed 0]
 """
 
 import argparse
@@ -25,8 +25,10 @@ LABELS = PLANS_DIR / "label_orders.json"
 
 
 def small_config(num_classes=105, depth=1, dims=(4, 8, 8, 16, 16, 16), input_channels=1, pool_kernels=None):
+    """``depth``: blocks of every stage (int) or one count per stage (list)."""
     kwargs = {} if pool_kernels is None else {"pool_kernels": pool_kernels}
-    return StuNetConfig(input_channels, num_classes, [depth] * len(dims), list(dims), **kwargs)
+    depths = [depth] * len(dims) if isinstance(depth, int) else list(depth)
+    return StuNetConfig(input_channels, num_classes, depths, list(dims), **kwargs)
 
 
 def random_network(config, seed=0):
@@ -130,12 +132,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python3 -m tools.stunet.testmodels", description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="model directory to write")
     ap.add_argument("--dims", default="4,8,8,16,16,16", help="widths of the six stages")
-    ap.add_argument("--depth", type=int, default=1)
+    ap.add_argument("--depth", default="1", help="blocks per stage: one count, or one per stage (1,2,1,1,1,1)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--format", choices=["v1", "v2"], default="v1")
     ap.add_argument("--checkpoint-dir", type=Path, help="keep the checkpoint here (default: a temporary folder)")
     args = ap.parse_args(argv)
-    net = random_network(small_config(105, args.depth, [int(v) for v in args.dims.split(",")]), args.seed)
+    depths = [int(v) for v in args.depth.split(",")]
+    depth = depths[0] if len(depths) == 1 else depths
+    net = random_network(small_config(105, depth, [int(v) for v in args.dims.split(",")]), args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         where = args.checkpoint_dir or Path(tmp)
         path = write_v1(where, net.state_dict(), net=net) if args.format == "v1" else write_v2(where, net.state_dict(), net=net)

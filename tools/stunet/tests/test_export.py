@@ -84,6 +84,28 @@ def test_v2_checkpoint_exports_from_plans_and_dataset_json(tmp_path, ct, flat):
     assert _scripted_equals_eager(tmp_path / "model", net, [32, 32, 64]) <= 1e-5
 
 
+@pytest.mark.parametrize("depths", [[1, 2, 1, 1, 1, 1], [2, 1, 3, 1, 1, 2]])
+def test_v1_checkpoint_with_per_stage_depths_exports_the_depth_list(tmp_path, depths):
+    net = random_network(small_config(105, depth=depths), seed=3)
+    ckpt_path = write_v1(tmp_path / "ckpt", net.state_dict(), net=net)
+    ckpt = checkpoints.load(ckpt_path)
+    assert checkpoints.derive_config(ckpt.state_dict, ckpt.pool_kernels).depths == depths
+    card = export(ckpt, tmp_path / "model")
+    assert card["architecture"]["depth"] == depths
+    assert card["variant"] == "custom"
+    assert json.loads((tmp_path / "model" / "model.json").read_text())["architecture"]["depth"] == depths
+    assert _scripted_equals_eager(tmp_path / "model", net, [64, 64, 64]) <= 1e-5
+
+
+def test_decoder_depth_differing_from_its_encoder_stage_is_refused(tmp_path):
+    sd = random_network(small_config(105, depth=[1, 2, 1, 1, 1, 1])).state_dict()
+    # Encoder stage 1 has two blocks; its decoder stage (localization 3) keeps only one.
+    sd = {k: v for k, v in sd.items() if not k.startswith("conv_blocks_localization.3.1.")}
+    with pytest.raises(CheckpointError, match=r"conv_blocks_localization\.3 has 1 blocks but its encoder stage "
+                                              r"conv_blocks_context\.1 has 2"):
+        export(checkpoints.load(write_v1(tmp_path / "c", sd)), tmp_path / "model")
+
+
 def _broken(state_dict, how):
     sd = dict(state_dict)
     if how == "missing":
@@ -148,6 +170,7 @@ def test_cli_describe_prints_official_sizes():
     assert run.returncode == 0, run.stderr
     d = json.loads(run.stdout)
     assert (d["variant"], d["depth"], d["dims"]) == ("H", 3, [96, 192, 384, 768, 1536, 1536])
+    assert d["depths"] == [3] * 6
     assert d["parameters"] == 1_457_326_221
     total = 0
     for shape in d["keys"].values():

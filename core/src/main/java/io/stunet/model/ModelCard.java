@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -86,10 +87,15 @@ public record ModelCard(
         mirrorAxes = List.copyOf(mirrorAxes);
     }
 
-    /** Network shape as recorded by the exporter. */
-    public record Architecture(int depth, List<Integer> dims, List<List<Integer>> poolKernels,
+    /**
+     * Network shape as recorded by the exporter. {@code depths} holds the residual blocks of
+     * each stage (decoder stages mirror the encoder's); the card writes it as one integer when
+     * all stages agree and as a list otherwise, and both read into this per-stage form.
+     */
+    public record Architecture(List<Integer> depths, List<Integer> dims, List<List<Integer>> poolKernels,
                                List<List<Integer>> convKernels) {
         public Architecture {
+            depths = List.copyOf(depths);
             dims = List.copyOf(dims);
             poolKernels = poolKernels.stream().map(List::copyOf).toList();
             convKernels = convKernels.stream().map(List::copyOf).toList();
@@ -337,13 +343,18 @@ public record ModelCard(
     }
 
     private static Architecture parseArchitecture(Fields f, JsonNode node) {
-        int depth = f.integer(node, "depth");
-        if (depth < 1) {
-            throw f.error("architecture.depth must be at least 1, got " + depth);
-        }
         List<Integer> dims = f.ints(node, "dims", -1);
         if (dims.size() < 2 || dims.stream().anyMatch(d -> d < 1)) {
             throw f.error("architecture.dims " + dims + " needs at least two positive widths");
+        }
+        List<Integer> depths;
+        if (node.path("depth").isArray()) {
+            depths = f.ints(node, "depth", dims.size());
+        } else {
+            depths = Collections.nCopies(dims.size(), f.integer(node, "depth"));
+        }
+        if (depths.stream().anyMatch(d -> d < 1)) {
+            throw f.error("architecture.depth " + node.get("depth") + " must give every stage at least 1 block");
         }
         List<List<Integer>> pools = f.intLists(node, "poolKernels");
         List<List<Integer>> convs = f.intLists(node, "convKernels");
@@ -363,7 +374,7 @@ public record ModelCard(
                 throw f.error("architecture.convKernels entry " + k + " must be odd and positive");
             }
         }
-        return new Architecture(depth, dims, pools, convs);
+        return new Architecture(depths, dims, pools, convs);
     }
 
     private static Normalization parseNormalization(Fields f, JsonNode node, int channel) {

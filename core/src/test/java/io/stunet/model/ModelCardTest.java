@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -94,6 +95,27 @@ class ModelCardTest {
     }
 
     @Test
+    void uniformDepthWrittenAsOneIntegerReadsAsOneCountPerStage() throws IOException {
+        JsonNode written = JSON.readTree(exported.resolve("model.json").toFile()).get("architecture").get("depth");
+        assertTrue(written.isInt(), written::toString);
+        ModelCard card = ModelCard.load(exported);
+        assertEquals(Collections.nCopies(card.architecture().dims().size(), written.intValue()),
+                card.architecture().depths());
+    }
+
+    @Test
+    void exportedCardWithPerStageDepthsLoadsTheList(@TempDir Path dir) throws IOException {
+        Python.module("tools.stunet.testmodels", "--out", dir.toString(), "--dims", "4,8,8,16,16,16",
+                "--depth", "1,2,1,1,3,1");
+        JsonNode written = JSON.readTree(dir.resolve("model.json").toFile()).get("architecture").get("depth");
+        assertTrue(written.isArray(), written::toString);
+        ModelCard card = ModelCard.load(dir);
+        assertEquals(ints(written), card.architecture().depths());
+        assertEquals(List.of(1, 2, 1, 1, 3, 1), card.architecture().depths());
+        assertEquals("custom", card.variant());
+    }
+
+    @Test
     void cardWithoutChecksumOrSourceStillLoads(@TempDir Path dir) throws IOException {
         ModelCard card = ModelCard.load(variant(dir, root -> {
             root.remove("modelSha256");
@@ -141,6 +163,16 @@ class ModelCardTest {
                 }, "is not the inverse of transposeForward"),
                 broken("pool kernels vs stages", r -> ((ArrayNode) r.get("architecture").get("poolKernels")).remove(0),
                         "poolKernels has 4 entries for 6 stages"),
+                broken("depth list shorter than the stages",
+                        r -> ((ObjectNode) r.get("architecture")).set("depth", ints(1, 2, 1, 1, 1)),
+                        "'depth' must have 6 entries, has 5"),
+                broken("stage without blocks",
+                        r -> ((ObjectNode) r.get("architecture")).set("depth", ints(1, 2, 0, 1, 1, 1)),
+                        "architecture.depth [1,2,0,1,1,1] must give every stage at least 1 block"),
+                broken("zero depth", r -> ((ObjectNode) r.get("architecture")).put("depth", 0),
+                        "architecture.depth 0 must give every stage at least 1 block"),
+                broken("depth as text", r -> ((ObjectNode) r.get("architecture")).put("depth", "2"),
+                        "field 'depth' must be an integer"),
                 broken("negative spacing", r -> r.set("targetSpacing", JSON.createArrayNode().add(1.5).add(-1.5).add(1.5)),
                         "must be positive and finite"),
                 broken("unknown variant", r -> r.put("variant", "XL"), "variant 'XL'"),
