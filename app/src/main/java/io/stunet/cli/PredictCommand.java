@@ -17,6 +17,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,24 +34,39 @@ import picocli.CommandLine.Parameters;
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Segment a NIfTI file or every NIfTI file of a directory (no Kafka).")
 public final class PredictCommand implements Callable<Integer> {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "INPUT", defaultValue = BundledPaths.SAMPLES,
-            description = "A .nii/.nii.gz file or a directory of them. Default: the bundled sample CT (${DEFAULT-VALUE}).")
-    Path input;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "INPUT",
+            description = "A .nii/.nii.gz file or a directory of them (or use -i). Default: the bundled sample CT ("
+                    + BundledPaths.SAMPLES + ").")
+    Path positionalInput;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "Model directory (model.json + model.pt). Default: ${DEFAULT-VALUE}.",
+    @Option(names = {"-i", "--input"}, paramLabel = "PATH",
+            description = "Same as INPUT, as nnU-Net and TotalSegmentator spell it.")
+    Path inputOption;
+
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "Model directory (model.json + model.pt). Default: ${DEFAULT-VALUE}.",
             defaultValue = BundledPaths.DEMO_MODEL)
     Path model;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/predict", description = "Output directory (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-o", "--output", "--out"}, paramLabel = "DIR", defaultValue = "out/predict", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out;
+
+    @ParentCommand
+    StunetCommand root;
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     SegmentationOptions seg;
 
     @Override
     public Integer call() {
+        if (positionalInput != null && inputOption != null) {
+            throw new ParameterException(spec.commandLine(), "give the input either as INPUT or with -i/--input, not both");
+        }
         ModelCard card = ModelCard.load(BundledPaths.resolve(model));
         ExportMode mode = seg.exportMode();
+        Path input = positionalInput != null ? positionalInput : inputOption != null ? inputOption : Path.of(BundledPaths.SAMPLES);
         List<Path> cases = CaseFiles.list(BundledPaths.resolve(input));
         if (cases.isEmpty()) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "no .nii or .nii.gz files in " + input);
@@ -71,7 +90,7 @@ public final class PredictCommand implements Callable<Integer> {
             for (int i = 0; i < cases.size(); i++) {
                 Path file = cases.get(i);
                 String name = CaseFiles.caseName(file);
-                try (ProgressBar bar = new ProgressBar(System.err,
+                try (ProgressBar bar = new ProgressBar(StunetCommand.progressOut(root),
                         String.format(Locale.ROOT, "[%d/%d] %s", i + 1, cases.size(), name), 0)) {
                     progress.attach(bar);
                     bar.detail("reading");

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code stunet run}: every NIfTI file of a folder through the streaming pipeline in this JVM
@@ -21,15 +22,15 @@ import picocli.CommandLine.Option;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Segment every NIfTI file of a folder through Kafka (embedded broker, all stages in one JVM).")
 public final class RunCommand implements Callable<Integer> {
-    @Option(names = "--input", paramLabel = "DIR", defaultValue = BundledPaths.SAMPLES,
+    @Option(names = {"-i", "--input"}, paramLabel = "DIR", defaultValue = BundledPaths.SAMPLES,
             description = "Folder of .nii/.nii.gz files. Default: the bundled sample CT (${DEFAULT-VALUE}).")
     Path input;
 
-    @Option(names = "--output", paramLabel = "DIR", defaultValue = "out/run",
+    @Option(names = {"-o", "--output", "--out"}, paramLabel = "DIR", defaultValue = "out/run",
             description = "Where NAME_seg.nii.gz and NAME_stats.json go. Default: ${DEFAULT-VALUE}.")
     Path output;
 
-    @Option(names = "--model", paramLabel = "DIR", defaultValue = BundledPaths.DEMO_MODEL,
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR", defaultValue = BundledPaths.DEMO_MODEL,
             description = "Model directory (model.json + model.pt). Default: ${DEFAULT-VALUE}.")
     Path model;
 
@@ -49,13 +50,16 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     SegmentationOptions seg;
 
+    @ParentCommand
+    StunetCommand root;
+
     @Override
     public Integer call() {
         seg.exportMode();
         PipelineRun.Options o = new PipelineRun.Options(BundledPaths.resolve(input), output, BundledPaths.resolve(model), work, seg.devices, seg.slabs, seg.tta, seg.step,
                 seg.batch, seg.export, seg.preview, intake, config, timeout == null ? null : Duration.ofSeconds(timeout));
         PipelineRun.Result r;
-        try (ProgressBar bar = new ProgressBar(System.err, "run", 1000)) {
+        try (ProgressBar bar = new ProgressBar(StunetCommand.progressOut(root), "run", 1000)) {
             long[] shown = {0};
             r = PipelineRun.run(o, p -> {
                 long now = Math.round(p[0] * 1000);

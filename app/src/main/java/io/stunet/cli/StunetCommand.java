@@ -1,14 +1,23 @@
 package io.stunet.cli;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import io.stunet.error.StunetException;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
+
 /**
  * The {@code stunet} program: one entry point whose subcommands cover every way of running
- * the pipeline, from looking at a file to serving the Kafka stages. Failures we raise on
- * purpose ({@link StunetException}) print one line with their error code and exit with 2;
- * the stack trace appears only with {@code --debug}.
+ * the pipeline, from looking at a file to serving the Kafka stages. Exit statuses:
+ * {@value #EXIT_OK} success; {@value #EXIT_INTERNAL} an unexpected internal error;
+ * {@value #EXIT_USAGE} a usage error (unknown option, bad value: nothing was done);
+ * {@value #EXIT_FAILURE} a failure we raise on purpose ({@link StunetException}: bad input,
+ * bad model, ...) or, for commands over many cases, at least one failed case. A failure
+ * prints one line with its error code; the stack trace appears only with {@code --debug}.
  */
 @Command(name = "stunet",
         mixinStandardHelpOptions = true,
@@ -24,15 +33,48 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
         })
 public final class StunetCommand implements Runnable {
-    /** Exit status for failures with an error code (bad input, bad model, ...). */
-    public static final int EXIT_FAILURE = 2;
+    public static final int EXIT_OK = 0;
+    /** An unexpected internal error (a bug): the message says INTERNAL. */
+    public static final int EXIT_INTERNAL = 1;
+    /** The command line was wrong (picocli's usage status); nothing was done. */
+    public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
+    /** Failures with an error code (bad input, bad model, ...), or some cases failed. */
+    public static final int EXIT_FAILURE = 3;
 
     @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces of failures.")
     boolean debug;
 
+    private boolean quiet;
+
+    @CommandLine.Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "No progress output and only warnings and errors in the log.")
+    void quiet(boolean quiet) {
+        this.quiet = quiet;
+        if (quiet) {
+            logLevel(Level.WARN);
+        }
+    }
+
+    @CommandLine.Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Debug messages of the program in the log.")
+    void verbose(boolean verbose) {
+        if (verbose) {
+            ((Logger) LoggerFactory.getLogger("io.stunet")).setLevel(Level.DEBUG);
+        }
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    private static void logLevel(Level level) {
+        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(level);
+    }
+
+    /** Where a subcommand of {@code root} draws its progress: stderr, or nowhere with {@code --quiet}. */
+    static PrintStream progressOut(StunetCommand root) {
+        return root != null && root.quiet ? new PrintStream(OutputStream.nullOutputStream()) : System.err;
+    }
 
     @Override
     public void run() {
@@ -53,7 +95,7 @@ public final class StunetCommand implements Runnable {
                 return EXIT_FAILURE;
             }
             commandLine.getErr().println("error: INTERNAL: " + ex);
-            return 1;
+            return EXIT_INTERNAL;
         });
         return cl;
     }
