@@ -158,7 +158,18 @@ public final class DicomReader {
             if (vr == null) {
                 throw invalid("unknown VR in element " + Tag.toString(tag) + " at offset " + pos);
             }
-            if (vr.longLength()) {
+            if (vr == Vr.UN) {
+                // A UN element whose tag the dictionary knows is read as that VR, as pydicom does;
+                // its value is implicit VR little endian (PS3.5 6.2.2), the same bytes for non-sequences.
+                Vr known = Tag.vrOf(tag);
+                need(12, end);
+                len = u32(pos + 8);
+                pos += 12;
+                if (known != Vr.UN) {
+                    vr = known;
+                    explicit = known != Vr.SQ;
+                }
+            } else if (vr.longLength()) {
                 need(12, end);
                 len = u32(pos + 8);
                 pos += 12;
@@ -188,17 +199,13 @@ public final class DicomReader {
                     + " remain (truncated)");
         }
         int n = (int) len;
-        if (vr == Vr.SQ || (!explicit && vr == Vr.UN && looksLikeItem(n))) {
+        if (vr == Vr.SQ) {
             ds.put(DicomElement.sequence(tag, readItems(pos + n, pos + n, explicit, depth + 1)));
         } else {
             ds.put(DicomElement.view(tag, vr, b, pos, n));
             pos += n;
         }
         return true;
-    }
-
-    private boolean looksLikeItem(int n) {
-        return n >= 8 && u16(pos) == 0xFFFE && u16(pos + 2) == 0xE000;
     }
 
     /** Items until {@code stop} (defined length) or a sequence delimiter ({@code stop == UNDEFINED}). */

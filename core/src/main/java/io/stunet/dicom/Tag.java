@@ -51,6 +51,7 @@ public final class Tag {
     public static final int ReferencedSeriesSequence = 0x00081115;
     public static final int ReferencedPatientSequence = 0x00081120;
     public static final int ReferencedImageSequence = 0x00081140;
+    public static final int ReferencedInstanceSequence = 0x0008114A;
     public static final int ReferencedSOPClassUID = 0x00081150;
     public static final int ReferencedSOPInstanceUID = 0x00081155;
     public static final int ReferencedFrameNumber = 0x00081160;
@@ -201,6 +202,7 @@ public final class Tag {
         m.put(0x00081115, Vr.SQ);
         m.put(0x00081120, Vr.SQ);
         m.put(0x00081140, Vr.SQ);
+        m.put(0x0008114A, Vr.SQ);
         m.put(0x00081150, Vr.UI);
         m.put(0x00081155, Vr.UI);
         m.put(0x00081160, Vr.IS);
@@ -315,7 +317,33 @@ public final class Tag {
             return Vr.UL;
         }
         Vr v = VRS.get(tag);
+        if (v == null && ((tag >>> 16) & 1) == 0) {
+            v = Dictionary.VRS.get(tag);
+        }
         return v == null ? Vr.UN : v;
+    }
+
+    /** The full PS3.6 tag-to-VR table, loaded on first use of a tag not listed above. */
+    private static final class Dictionary {
+        static final Map<Integer, Vr> VRS = load();
+
+        private static Map<Integer, Vr> load() {
+            Map<Integer, Vr> m = new HashMap<>(8192);
+            try (java.io.InputStream in = Tag.class.getResourceAsStream("dictionary.txt")) {
+                if (in == null) {
+                    throw new IllegalStateException("dictionary.txt missing from the classpath");
+                }
+                String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+                for (String line : text.split("\n")) {
+                    if (line.length() >= 11 && line.charAt(0) != '#') {
+                        m.put((int) Long.parseLong(line.substring(0, 8), 16), Vr.valueOf(line.substring(9, 11)));
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return m;
+        }
     }
 
     /** {@code (gggg,eeee)} in upper-case hex, for messages. */
