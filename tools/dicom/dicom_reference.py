@@ -137,7 +137,8 @@ def cmd_make_series(args):
     slice_step = np.linalg.norm(lps[:3, 2])
     nx, ny, nz = data.shape[:3]
 
-    slope, intercept = args.slope, -1024.0
+    # The usual CT intercept, lower where the volume holds values below -1024 (stored values are unsigned).
+    slope, intercept = args.slope, float(min(-1024.0, np.floor(data.min())))
     stored = np.clip(np.rint((data - intercept) / slope), 0, 65535).astype(np.uint16)
 
     rng = random.Random(args.seed)
@@ -229,13 +230,25 @@ def cmd_make_series(args):
 
 def cmd_dcm2niix(args):
     import nibabel as nib
+    pydicom = _pydicom()
     out = tempfile.mkdtemp(prefix="dcm2niix_")
     try:
+        src = args.seriesdir
+        names = sorted(os.listdir(src))
+        if names and str(pydicom.dcmread(os.path.join(src, names[0]), stop_before_pixels=True)
+                         .file_meta.TransferSyntaxUID) == TS["deflated"]:
+            # dcm2niix does not read deflated files; it advises inflating them with dcmtk first.
+            src = os.path.join(out, "inflated")
+            os.makedirs(src)
+            for n in names:
+                subprocess.run(["dcmconv", "+te", os.path.join(args.seriesdir, n), os.path.join(src, n)], check=True)
         t0 = time.perf_counter()
-        subprocess.run(["dcm2niix", "-z", "n", "-b", "n", "-f", "ref", "-o", out, args.seriesdir],
+        subprocess.run(["dcm2niix", "-z", "n", "-b", "n", "-f", "ref", "-o", out, src],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         seconds = time.perf_counter() - t0
         refs = sorted(f for f in os.listdir(out) if f.endswith(".nii"))
+        if len(refs) != 1:
+            raise SystemExit("dcm2niix wrote %d volumes" % len(refs))
         ref = nib.as_closest_canonical(nib.load(os.path.join(out, refs[0])))
         ours = nib.as_closest_canonical(nib.load(args.ours))
         a, b = ref.get_fdata(), ours.get_fdata()
