@@ -319,7 +319,8 @@ def cmd_check_seg(args):
         if (recon[sel[:, 0], sel[:, 1], sel[:, 2]] != 0).any():
             reference_errors += 1  # two segments claim one voxel in a mask that has one label per voxel
         recon[sel[:, 0], sel[:, 1], sel[:, 2]] = label_of_segment[segment]
-    json.dump({"dciodvfy_errors": errors, "dciodvfy_warnings": warnings, "frames": frames,
+    json.dump({"dciodvfy_errors": errors, "dciodvfy_warnings": warnings,
+               "dciodvfy_iod": [l for l in lines if not l.startswith(("Error", "Warning"))], "frames": frames,
                "segments": len(seg.SegmentSequence), "off_grid_frames": off_grid,
                "reference_errors": reference_errors,
                "mismatched_voxels": int((recon != mask).sum()),
