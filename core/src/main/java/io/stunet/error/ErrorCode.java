@@ -19,6 +19,12 @@ public enum ErrorCode {
     UNSUPPORTED_DIMENSIONS(false),
     /** Geometry that cannot be used: singular affine, non-positive or non-finite spacing. */
     INVALID_GEOMETRY(false),
+    /** The bytes are not a readable DICOM object (no DICM prefix, bad element header, truncated, wrong SOP class). */
+    INVALID_DICOM(false),
+    /** A DICOM transfer syntax whose pixel data (or dataset encoding) we do not decode (big endian, JPEG baseline, JPEG 2000, ...). */
+    UNSUPPORTED_TRANSFER_SYNTAX(false),
+    /** DICOM instances that do not form one volume: gantry tilt, uneven spacing, mixed sizes or orientations, missing positions. */
+    INVALID_SERIES(false),
     /** A model directory, model.json or checkpoint that is missing, malformed or inconsistent. */
     INVALID_MODEL(false),
     /** The inference engine failed to load a model or run a forward pass. */

@@ -1,0 +1,44 @@
+package io.stunet.dicom;
+
+/**
+ * DICOM value representations. {@link #longLength()} tells whether explicit VR encoding
+ * uses the 2 reserved bytes plus a 4-byte length (OB, OW, SQ, UN, UT, ...) instead of a
+ * 2-byte length; {@link #isString()} which VRs hold text that the getters trim and split.
+ */
+public enum Vr {
+    AE, AS, AT, CS, DA, DS, DT, FL, FD, IS, LO, LT, OB, OD, OF, OL, OV, OW, PN, SH, SL, SQ, SS, ST, SV, TM,
+    UC, UI, UL, UN, UR, US, UT, UV;
+
+    private static final Vr[] BY_CODE = new Vr[1 << 16];
+
+    static {
+        for (Vr v : values()) {
+            String n = v.name();
+            BY_CODE[(n.charAt(0) << 8) | n.charAt(1)] = v;
+        }
+    }
+
+    /** The VR spelt by two ASCII bytes, or null if they spell none. */
+    static Vr fromCode(int first, int second) {
+        return BY_CODE[((first & 0xff) << 8) | (second & 0xff)];
+    }
+
+    public boolean longLength() {
+        return switch (this) {
+            case OB, OD, OF, OL, OV, OW, SQ, SV, UC, UN, UR, UT, UV -> true;
+            default -> false;
+        };
+    }
+
+    public boolean isString() {
+        return switch (this) {
+            case AE, AS, CS, DA, DS, DT, IS, LO, LT, PN, SH, ST, TM, UC, UI, UR, UT -> true;
+            default -> false;
+        };
+    }
+
+    /** Byte a string value of this VR is padded with to an even length (NUL for UI, space otherwise). */
+    byte padding() {
+        return this == UI || this == OB || this == UN ? 0 : (byte) ' ';
+    }
+}

@@ -1,0 +1,364 @@
+#!/usr/bin/env python3
+"""Independent DICOM references for the Java codec's tests (pydicom, dcmtk, dcm2niix, dciodvfy).
+
+Subcommands (each prints one JSON object on stdout):
+  dump FILE PIXELS_OUT        elements as pydicom reads them (raw value bytes, numbers, nested
+                              items) and pixel_array's bytes (little endian, C order) to PIXELS_OUT
+  make-series NIFTI OUTDIR    a CT/MR series, one file per slice, from a NIfTI volume, with
+                              transfer syntax choice, shuffled file names and fault injection
+  dcm2niix SERIESDIR OURS     converts SERIESDIR with dcm2niix and compares it with our NIfTI
+                              (affine and voxels, both brought to the closest canonical orientation)
+  check-seg SEG SERIESDIR MASK LABELS_JSON
+                              dciodvfy's verdict and the SEG's frames re-assembled onto MASK's
+                              grid from their own plane positions, compared with MASK
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+
+def _pydicom():
+    import pydicom
+    return pydicom
+
+
+NUMERIC_VRS = {"US", "SS", "UL", "SL", "FL", "FD", "DS", "IS"}
+
+
+def _element_json(ds):
+    out = {}
+    raws = {tag: ds.get_item(tag) for tag in list(ds.keys())}  # before any value is converted
+    for tag, raw in raws.items():
+        if tag == 0x7FE00010:
+            continue
+        elem = ds[tag]
+        vr = elem.VR
+        entry = {"vr": vr}
+        if vr == "SQ":
+            entry["items"] = [_element_json(item) for item in elem.value]
+        else:
+            value = getattr(raw, "value", None)
+            if isinstance(value, (bytes, bytearray)):
+                entry["length"] = len(value)
+                entry["hex"] = bytes(value[:256]).hex()
+            if vr in NUMERIC_VRS and elem.value is not None and elem.value != "":
+                vals = elem.value if elem.VM > 1 else [elem.value]
+                try:
+                    entry["num"] = [float(v) for v in vals]
+                except (TypeError, ValueError):
+                    pass
+        out["%08X" % int(tag)] = entry
+    return out
+
+
+def cmd_dump(args):
+    pydicom = _pydicom()
+    ds = pydicom.dcmread(args.file, force=True)
+    result = {"elements": _element_json(ds)}
+    if "PixelData" in ds:
+        try:
+            arr = ds.pixel_array
+            arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
+            with open(args.pixels_out, "wb") as f:
+                f.write(np.ascontiguousarray(arr).tobytes())
+            result["pixels"] = {"shape": list(arr.shape), "dtype": str(arr.dtype)}
+        except Exception as e:  # pydicom has no decoder for this syntax: try dcmtk's JPEG decoder
+            result["pixels_error"] = type(e).__name__
+            ts = str(ds.file_meta.get("TransferSyntaxUID", ""))
+            if ts.startswith("1.2.840.10008.1.2.4.") and shutil.which("dcmdjpeg"):
+                with tempfile.TemporaryDirectory() as tmp:
+                    plain = os.path.join(tmp, "plain.dcm")
+                    if subprocess.run(["dcmdjpeg", args.file, plain], capture_output=True).returncode == 0:
+                        arr = pydicom.dcmread(plain).pixel_array
+                        arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
+                        with open(args.pixels_out, "wb") as f:
+                            f.write(np.ascontiguousarray(arr).tobytes())
+                        result["pixels"] = {"shape": list(arr.shape), "dtype": str(arr.dtype), "via": "dcmdjpeg"}
+                        del result["pixels_error"]
+    json.dump(result, sys.stdout)
+
+
+# ---------------------------------------------------------------- series generator
+
+TS = {
+    "explicit": "1.2.840.10008.1.2.1",
+    "implicit": "1.2.840.10008.1.2",
+    "deflated": "1.2.840.10008.1.2.1.99",
+    "rle": "1.2.840.10008.1.2.5",
+    "jpegll": "1.2.840.10008.1.2.4.70",
+    "jpegll14": "1.2.840.10008.1.2.4.57",
+    "bigendian": "1.2.840.10008.1.2.2",
+}
+SOP = {"CT": "1.2.840.10008.5.1.4.1.1.2", "MR": "1.2.840.10008.5.1.4.1.1.4"}
+
+
+def _ds(v):
+    """A DS string of at most 16 characters."""
+    s = repr(float(v))
+    if len(s) <= 16:
+        return s
+    return ("%.10g" % v)[:16]
+
+
+def cmd_make_series(args):
+    import nibabel as nib
+    pydicom = _pydicom()
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import generate_uid
+
+    img = nib.load(args.nifti)
+    data = np.asarray(img.dataobj, dtype=np.float64)
+    affine = img.affine.copy()
+    if args.shape:
+        from scipy import ndimage
+        shape = [int(s) for s in args.shape.split(",")]
+        factors = [shape[i] / data.shape[i] for i in range(3)]
+        data = ndimage.zoom(data, factors, order=1, grid_mode=False)
+        step = [(data.shape[i] - 1) and (img.shape[i] - 1) / (data.shape[i] - 1) for i in range(3)]
+        affine = affine @ np.diag(step + [1.0])
+    if args.oblique:
+        a = np.deg2rad(args.oblique)
+        rot = np.eye(4)
+        rot[1:3, 1:3] = [[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]
+        affine = rot @ affine
+    lps = np.diag([-1.0, -1.0, 1.0, 1.0]) @ affine
+    col_step, row_step = lps[:3, 0], lps[:3, 1]
+    row_dir = col_step / np.linalg.norm(col_step)
+    col_dir = row_step / np.linalg.norm(row_step)
+    pixel_spacing = [np.linalg.norm(row_step), np.linalg.norm(col_step)]
+    slice_step = np.linalg.norm(lps[:3, 2])
+    nx, ny, nz = data.shape[:3]
+
+    # The usual CT intercept, lower where the volume holds values below -1024 (stored values are unsigned).
+    slope, intercept = args.slope, float(min(-1024.0, np.floor(data.min())))
+    stored = np.clip(np.rint((data - intercept) / slope), 0, 65535).astype(np.uint16)
+
+    rng = random.Random(args.seed)
+    study, series, frame_of_ref = generate_uid(), generate_uid(), generate_uid()
+    modality = args.modality
+    os.makedirs(args.outdir, exist_ok=True)
+    order = list(range(nz))
+    if args.shuffle:
+        rng.shuffle(order)
+    written = []
+    for k in range(nz):
+        pos = (lps @ np.array([0, 0, k, 1.0]))[:3]
+        if args.fault == "tilt":
+            pos = pos + col_dir * k * slice_step * np.tan(np.deg2rad(5))
+        ds = Dataset()
+        ds.SpecificCharacterSet = "ISO_IR 100"
+        ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
+        ds.SOPClassUID = SOP[modality] if args.fault != "sopclass" else "1.2.840.10008.5.1.4.1.1.7"
+        ds.SOPInstanceUID = generate_uid()
+        ds.StudyDate, ds.StudyTime = "20240101", "120000"
+        ds.AccessionNumber = "ACC0001"
+        ds.Modality = modality
+        ds.Manufacturer = "stunet test generator"
+        ds.ReferringPhysicianName = ""
+        ds.StudyDescription = "generated phantom"
+        ds.PatientName = "Generated^Phantom"
+        ds.PatientID = "GEN0001"
+        ds.PatientBirthDate = "19700101"
+        ds.PatientSex = "O"
+        ds.PatientAge = "054Y"
+        ds.SliceThickness = _ds(slice_step)
+        if modality == "CT":
+            ds.KVP = "120"
+        ds.StudyInstanceUID = study
+        ds.SeriesInstanceUID = series
+        ds.StudyID = "1"
+        ds.SeriesNumber = 2
+        ds.InstanceNumber = k + 1
+        if args.fault != "noipp" or k != nz // 2:
+            ds.ImagePositionPatient = [_ds(v) for v in pos]
+        ds.ImageOrientationPatient = [_ds(v) for v in np.concatenate([row_dir, col_dir])]
+        ds.FrameOfReferenceUID = frame_of_ref
+        ds.PositionReferenceIndicator = ""
+        ds.SamplesPerPixel = 1
+        ds.PhotometricInterpretation = "MONOCHROME2"
+        ds.Rows, ds.Columns = ny, nx
+        ds.PixelSpacing = [_ds(v) for v in pixel_spacing]
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+        ds.RescaleIntercept = _ds(intercept)
+        ds.RescaleSlope = _ds(slope)
+        if modality == "CT":
+            ds.RescaleType = "HU"
+        ds.PixelData = np.ascontiguousarray(stored[:, :, k].T).tobytes()
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = ds.SOPClassUID
+        meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        native = args.ts if args.ts in ("explicit", "implicit", "deflated", "bigendian") else "explicit"
+        meta.TransferSyntaxUID = TS[native]
+        ds.file_meta = meta
+        ds.is_implicit_VR = native == "implicit"
+        ds.is_little_endian = native != "bigendian"
+        name = os.path.join(args.outdir, "IM%05d.dcm" % (order[k] * 7 + 3))
+        ds.save_as(name, write_like_original=False)
+        written.append(name)
+
+    if args.ts in ("rle", "jpegll", "jpegll14"):
+        for name in written:
+            tmp = name + ".tmp"
+            if args.ts == "rle":
+                cmd = ["dcmcrle", name, tmp]
+            elif args.ts == "jpegll":
+                cmd = ["dcmcjpeg", "+e1", name, tmp]
+            else:
+                cmd = ["dcmcjpeg", "+el", "+sv", str(args.predictor), name, tmp]
+            subprocess.run(cmd, check=True)
+            os.replace(tmp, name)
+    if args.fault == "gap":
+        os.remove(written[nz // 2])
+    if args.fault == "truncate":
+        victim = written[nz // 2]
+        size = os.path.getsize(victim)
+        with open(victim, "r+b") as f:
+            f.truncate(size // 2)
+    json.dump({"files": len(os.listdir(args.outdir)), "shape": [nx, ny, nz],
+               "series": series, "affine": affine.tolist()}, sys.stdout)
+
+
+# ---------------------------------------------------------------- dcm2niix comparison
+
+def cmd_dcm2niix(args):
+    import nibabel as nib
+    pydicom = _pydicom()
+    out = tempfile.mkdtemp(prefix="dcm2niix_")
+    try:
+        src = args.seriesdir
+        names = sorted(os.listdir(src))
+        if names and str(pydicom.dcmread(os.path.join(src, names[0]), stop_before_pixels=True)
+                         .file_meta.TransferSyntaxUID) == TS["deflated"]:
+            # dcm2niix does not read deflated files; it advises inflating them with dcmtk first.
+            src = os.path.join(out, "inflated")
+            os.makedirs(src)
+            for n in names:
+                subprocess.run(["dcmconv", "+te", os.path.join(args.seriesdir, n), os.path.join(src, n)], check=True)
+        t0 = time.perf_counter()
+        subprocess.run(["dcm2niix", "-z", "n", "-b", "n", "-f", "ref", "-o", out, src],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seconds = time.perf_counter() - t0
+        refs = sorted(f for f in os.listdir(out) if f.endswith(".nii"))
+        if len(refs) != 1:
+            raise SystemExit("dcm2niix wrote %d volumes" % len(refs))
+        ref = nib.as_closest_canonical(nib.load(os.path.join(out, refs[0])))
+        ours = nib.as_closest_canonical(nib.load(args.ours))
+        a, b = ref.get_fdata(), ours.get_fdata()
+        result = {"files": refs, "seconds": seconds,
+                  "affine_max_diff": float(np.abs(ref.affine - ours.affine).max()),
+                  "ref_shape": list(a.shape), "our_shape": list(b.shape),
+                  "ref_affine": ref.affine.tolist(), "our_affine": ours.affine.tolist()}
+        if a.shape == b.shape:
+            result["max_abs_diff"] = float(np.abs(a - b).max())
+            result["voxels_equal"] = bool(np.array_equal(a, b))
+        json.dump(result, sys.stdout)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- SEG check
+
+def cmd_check_seg(args):
+    import nibabel as nib
+    pydicom = _pydicom()
+    proc = subprocess.run(["dciodvfy", args.seg], capture_output=True, text=True)
+    lines = [l.strip() for l in (proc.stdout + proc.stderr).splitlines() if l.strip()]
+    errors = [l for l in lines if l.startswith("Error")]
+    warnings = [l for l in lines if l.startswith("Warning")]
+
+    seg = pydicom.dcmread(args.seg)
+    names = json.loads(open(args.labels).read())
+    label_of_name = {v: int(k) for k, v in names.items()}
+    label_of_segment = {int(s.SegmentNumber): label_of_name[s.SegmentLabel] for s in seg.SegmentSequence}
+
+    mask_img = nib.load(args.mask)
+    mask = np.asarray(mask_img.dataobj).astype(np.int64)
+    inv = np.linalg.inv(mask_img.affine)
+    rows, cols, frames = int(seg.Rows), int(seg.Columns), int(seg.NumberOfFrames)
+    bits = np.unpackbits(np.frombuffer(seg.PixelData, dtype=np.uint8), bitorder="little")
+    bits = bits[: rows * cols * frames].reshape(frames, rows, cols)
+
+    shared = seg.SharedFunctionalGroupsSequence[0]
+    iop = np.array([float(v) for v in shared.PlaneOrientationSequence[0].ImageOrientationPatient])
+    spacing = [float(v) for v in shared.PixelMeasuresSequence[0].PixelSpacing]
+    row_dir, col_dir = iop[:3], iop[3:]
+
+    source_pos = {}
+    for f in os.listdir(args.seriesdir):
+        ds = pydicom.dcmread(os.path.join(args.seriesdir, f), stop_before_pixels=True)
+        source_pos[ds.SOPInstanceUID] = np.array([float(v) for v in ds.ImagePositionPatient])
+
+    recon = np.zeros_like(mask)
+    off_grid = 0
+    reference_errors = 0
+    rr, cc = np.mgrid[0:rows, 0:cols]
+    for i, fg in enumerate(seg.PerFrameFunctionalGroupsSequence):
+        ipp = np.array([float(v) for v in fg.PlanePositionSequence[0].ImagePositionPatient])
+        segment = int(fg.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
+        for src in fg.DerivationImageSequence[0].SourceImageSequence:
+            p = source_pos.get(src.ReferencedSOPInstanceUID)
+            if p is None or np.abs(p - ipp).max() > 1e-3:
+                reference_errors += 1
+        lps = ipp[None, None, :] + cc[..., None] * spacing[1] * row_dir + rr[..., None] * spacing[0] * col_dir
+        ras = lps * np.array([-1.0, -1.0, 1.0])
+        ijk = ras @ inv[:3, :3].T + inv[:3, 3]
+        idx = np.rint(ijk).astype(np.int64)
+        if np.abs(ijk - idx).max() > 1e-3 or (idx < 0).any() or (idx >= np.array(mask.shape[:3])).any():
+            off_grid += 1
+            continue
+        on = bits[i].astype(bool)
+        sel = idx[on]
+        if (recon[sel[:, 0], sel[:, 1], sel[:, 2]] != 0).any():
+            reference_errors += 1  # two segments claim one voxel in a mask that has one label per voxel
+        recon[sel[:, 0], sel[:, 1], sel[:, 2]] = label_of_segment[segment]
+    json.dump({"dciodvfy_errors": errors, "dciodvfy_warnings": warnings,
+               "dciodvfy_iod": [l for l in lines if not l.startswith(("Error", "Warning"))], "frames": frames,
+               "segments": len(seg.SegmentSequence), "off_grid_frames": off_grid,
+               "reference_errors": reference_errors,
+               "mismatched_voxels": int((recon != mask).sum()),
+               "sop_class": seg.SOPClassUID, "modality": seg.Modality,
+               "manufacturer": str(seg.Manufacturer), "software_versions": str(seg.SoftwareVersions),
+               "patient_id": str(seg.PatientID), "study_uid": seg.StudyInstanceUID}, sys.stdout)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("dump")
+    d.add_argument("file")
+    d.add_argument("pixels_out")
+    m = sub.add_parser("make-series")
+    m.add_argument("nifti")
+    m.add_argument("outdir")
+    m.add_argument("--shape", help="resample to NX,NY,NZ (linear)")
+    m.add_argument("--ts", choices=sorted(TS), default="explicit")
+    m.add_argument("--predictor", type=int, default=6, help="JPEG lossless selection value for jpegll14")
+    m.add_argument("--shuffle", action="store_true", help="file names in a random order of slices")
+    m.add_argument("--seed", type=int, default=7)
+    m.add_argument("--slope", type=float, default=1.0)
+    m.add_argument("--oblique", type=float, default=0.0, help="rotate the whole grid about x by DEG (oblique IOP)")
+    m.add_argument("--modality", choices=sorted(SOP), default="CT")
+    m.add_argument("--fault", choices=["tilt", "gap", "noipp", "truncate", "sopclass"])
+    c = sub.add_parser("dcm2niix")
+    c.add_argument("seriesdir")
+    c.add_argument("ours")
+    s = sub.add_parser("check-seg")
+    s.add_argument("seg")
+    s.add_argument("seriesdir")
+    s.add_argument("mask")
+    s.add_argument("labels")
+    args = p.parse_args()
+    {"dump": cmd_dump, "make-series": cmd_make_series, "dcm2niix": cmd_dcm2niix,
+     "check-seg": cmd_check_seg}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
