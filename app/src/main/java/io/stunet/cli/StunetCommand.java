@@ -1,6 +1,11 @@
 package io.stunet.cli;
 
 import io.stunet.error.StunetException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,11 +13,12 @@ import picocli.CommandLine.Command;
  * The {@code stunet} program: one entry point whose subcommands cover every way of running
  * the pipeline, from looking at a file to serving the Kafka stages. Failures we raise on
  * purpose ({@link StunetException}) print one line with their error code and exit with 2;
- * the stack trace appears only with {@code --debug}.
+ * the stack trace appears only with {@code --debug}. The benchmarks ({@code bench}) live in
+ * their own module and are registered only when its classes are on the class path.
  */
 @Command(name = "stunet",
         mixinStandardHelpOptions = true,
-        version = "stunet 0.1.0",
+        versionProvider = StunetCommand.Version.class,
         description = "Streaming STU-Net 3-D medical image segmentation.",
         subcommands = {
             CommandLine.HelpCommand.class,
@@ -21,7 +27,7 @@ import picocli.CommandLine.Command;
             PredictCommand.class,
             RunCommand.class,
             ServeCommand.class,
-            BenchCommand.class,
+            JvmOptionsCommand.class,
         })
 public final class StunetCommand implements Runnable {
     /** Exit status for failures with an error code (bad input, bad model, ...). */
@@ -39,9 +45,13 @@ public final class StunetCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /** Class of the {@code bench} command in the bench module, present only on that module's class path. */
+    static final String BENCH_COMMAND = "io.stunet.bench.BenchCommand";
+
     /** Builds the command line with the error handling shared by all subcommands. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new StunetCommand());
+        benchCommand().ifPresent(cl::addSubcommand);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean debug = parseResult.hasMatchedOption("--debug")
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--debug"));
@@ -56,6 +66,35 @@ public final class StunetCommand implements Runnable {
             return 1;
         });
         return cl;
+    }
+
+    private static Optional<Object> benchCommand() {
+        try {
+            return Optional.of(Class.forName(BENCH_COMMAND).getDeclaredConstructor().newInstance());
+        } catch (ClassNotFoundException e) {
+            return Optional.empty();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create " + BENCH_COMMAND, e);
+        }
+    }
+
+    /** {@code -V}: the Maven project version, filtered into {@code stunet-version.properties} at build time. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            return new String[] {"stunet " + version()};
+        }
+
+        static String version() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = StunetCommand.class.getResourceAsStream("/stunet-version.properties")) {
+                if (in == null) {
+                    throw new FileNotFoundException("stunet-version.properties is missing from the class path");
+                }
+                p.load(in);
+            }
+            return p.getProperty("version");
+        }
     }
 
     public static void main(String[] args) {
