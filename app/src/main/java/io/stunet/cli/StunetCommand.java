@@ -7,8 +7,13 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.Optional;
+import java.util.Properties;
 
 /**
  * The {@code stunet} program: one entry point whose subcommands cover every way of running
@@ -18,10 +23,12 @@ import java.io.PrintStream;
  * {@value #EXIT_FAILURE} a failure we raise on purpose ({@link StunetException}: bad input,
  * bad model, ...) or, for commands over many cases, at least one failed case. A failure
  * prints one line with its error code; the stack trace appears only with {@code --debug}.
+ * The benchmarks ({@code bench}) live in their own module and are registered only when its
+ * classes are on the class path.
  */
 @Command(name = "stunet",
         mixinStandardHelpOptions = true,
-        version = "stunet 0.1.0",
+        versionProvider = StunetCommand.Version.class,
         description = "Streaming STU-Net 3-D medical image segmentation.",
         subcommands = {
             CommandLine.HelpCommand.class,
@@ -30,7 +37,7 @@ import java.io.PrintStream;
             PredictCommand.class,
             RunCommand.class,
             ServeCommand.class,
-            BenchCommand.class,
+            JvmOptionsCommand.class,
         })
 public final class StunetCommand implements Runnable {
     public static final int EXIT_OK = 0;
@@ -81,9 +88,13 @@ public final class StunetCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /** Class of the {@code bench} command in the bench module, present only on that module's class path. */
+    static final String BENCH_COMMAND = "io.stunet.bench.BenchCommand";
+
     /** Builds the command line with the error handling shared by all subcommands. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new StunetCommand());
+        benchCommand().ifPresent(cl::addSubcommand);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean debug = parseResult.hasMatchedOption("--debug")
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--debug"));
@@ -98,6 +109,35 @@ public final class StunetCommand implements Runnable {
             return EXIT_INTERNAL;
         });
         return cl;
+    }
+
+    private static Optional<Object> benchCommand() {
+        try {
+            return Optional.of(Class.forName(BENCH_COMMAND).getDeclaredConstructor().newInstance());
+        } catch (ClassNotFoundException e) {
+            return Optional.empty();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create " + BENCH_COMMAND, e);
+        }
+    }
+
+    /** {@code -V}: the Maven project version, filtered into {@code stunet-version.properties} at build time. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            return new String[] {"stunet " + version()};
+        }
+
+        static String version() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = StunetCommand.class.getResourceAsStream("/stunet-version.properties")) {
+                if (in == null) {
+                    throw new FileNotFoundException("stunet-version.properties is missing from the class path");
+                }
+                p.load(in);
+            }
+            return p.getProperty("version");
+        }
     }
 
     public static void main(String[] args) {

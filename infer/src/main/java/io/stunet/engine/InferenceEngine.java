@@ -33,7 +33,7 @@ import java.util.concurrent.CompletionStage;
  */
 public final class InferenceEngine implements AutoCloseable {
     /** Share of the maximum heap one slab's accumulator may take; the rest is buffers, labels and headroom. */
-    private static final double HEAP_SHARE = 0.95;
+    public static final double HEAP_SHARE = 0.95;
     private static final double GIB = 1024.0 * 1024 * 1024;
     private final EngineOptions options;
     private final MirrorSet mirrors;
@@ -191,7 +191,7 @@ public final class InferenceEngine implements AutoCloseable {
      * collector thrashing near a full heap.
      */
     private void requireHeapFor(SlidingWindowPlan plan, int z0, int z1) {
-        long bytes = SlabAccumulator.simulatePeakVoxels(plan, z0, z1, options.patch()[0], true) * (options.classes() + 1) * 4L;
+        long bytes = slabHeapBytes(plan, z0, z1, options.classes());
         long max = Runtime.getRuntime().maxMemory();
         if (bytes > HEAP_SHARE * max) {
             throw new StunetException(ErrorCode.VOLUME_TOO_LARGE, String.format(Locale.ROOT,
@@ -201,6 +201,46 @@ public final class InferenceEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Predicted peak of slab {@code [z0, z1)}'s class sums on the heap, the figure {@link #offer}
+     * holds against {@link #HEAP_SHARE} of the maximum heap: the accumulator's peak with cells
+     * released per tile ({@link SlabAccumulator#simulatePeakVoxels}), an upper bound for every
+     * aggregation path.
+     */
+    public static long slabHeapBytes(SlidingWindowPlan plan, int z0, int z1, int classes) {
+        return SlabAccumulator.simulatePeakVoxels(plan, z0, z1, plan.patch()[0], true) * (classes + 1) * 4L;
+    }
+
+    /**
+     * Class sums a case of network-space {@code shape} split into {@code slabs} z-slabs can hold
+     * on the heap at once with these options: the largest slabs' {@link #slabHeapBytes}, as many
+     * as the host-accumulating devices ({@code cpu}) work on together. Launchers size the heap
+     * with it before the engine exists.
+     */
+    public static Need heapNeed(int[] shape, EngineOptions options, int slabs) {
+        SlidingWindowPlan plan = SlidingWindowPlan.of(shape, options.patch(), options.step());
+        int[] bounds = SlidingWindowPlan.slabBounds(shape[0], slabs);
+        long[] perSlab = new long[bounds.length - 1];
+        for (int i = 0; i < perSlab.length; i++) {
+            perSlab[i] = slabHeapBytes(plan, bounds[i], bounds[i + 1], options.classes());
+        }
+        Arrays.sort(perSlab);
+        long hostDevices = options.devices().stream().filter(d -> options.accumulation() == EngineOptions.Accumulation.HOST
+                || options.accumulation() == EngineOptions.Accumulation.AUTO && "cpu".equals(d)).count();
+        long live = Math.min(perSlab.length, hostDevices * options.activeSlabsPerDevice());
+        long sum = 0;
+        for (int i = 0; i < live; i++) {
+            sum += perSlab[perSlab.length - 1 - i];
+        }
+        return new Need(live == 0 ? 0 : perSlab[perSlab.length - 1], sum);
+    }
+
+    /**
+     * Heap figures of one case: {@code largestSlab} is what {@link #offer} checks (it must stay
+     * within {@link #HEAP_SHARE} of the maximum heap), {@code concurrent} the class sums live at once.
+     */
+    public record Need(long largestSlab, long concurrent) {
+    }
 
     private DeviceWorker leastLoaded() {
         DeviceWorker best = workers.get(0);

@@ -5,6 +5,7 @@ import io.stunet.error.InvalidVolumeException;
 import io.stunet.geometry.Affine;
 import io.stunet.geometry.PreprocessingProperties;
 import io.stunet.geometry.Reorientation;
+import io.stunet.nifti.NiftiHeader;
 import io.stunet.resample.AxisPermutation;
 import io.stunet.resample.LinearLabelResampler;
 import io.stunet.resample.SplineResampler;
@@ -48,24 +49,44 @@ public final class Preprocessor {
             throw new InvalidVolumeException(ErrorCode.UNSUPPORTED_DIMENSIONS,
                     "model expects " + params.channels() + " channel(s), volume has " + channels);
         }
-        Reorientation r = params.reorient()
-                ? Reorientation.toClosestCanonical(volume.affine(), volume.nx(), volume.ny(), volume.nz())
-                : Reorientation.identity(volume.affine(), volume.nx(), volume.ny(), volume.nz());
+        Grid g = grid(volume.header());
         float[][] data = new float[channels][];
         for (int c = 0; c < channels; c++) {
             float[] frame = volume.toFloat32(c);
-            data[c] = r.isIdentity() ? frame : r.apply(frame);
+            data[c] = g.reorientation().isIdentity() ? frame : g.reorientation().apply(frame);
         }
-        double[] pixdim = volume.spacing();
+        return normalize(resample(data, g.shape(), g.spacing(), g.reorientation().spec(), volume.spacing(),
+                params.orientation()));
+    }
+
+    /**
+     * Network-space (z, y, x) shape of a case with this header if cropping removed nothing: an
+     * upper bound of what {@link #run(Volume)} produces (cropping to nonzero only shrinks it),
+     * from the header alone, so a launcher can size the heap before any voxel is read.
+     */
+    public int[] networkShapeBound(NiftiHeader header) {
+        Grid g = grid(header);
+        int[] tf = params.transposeForward();
+        return ResamplingRules.targetShape(AxisPermutation.permute(g.shape(), tf), AxisPermutation.permute(g.spacing(), tf),
+                params.targetSpacing());
+    }
+
+    /** The reoriented (z, y, x) grid the steps after reading work on. */
+    private record Grid(Reorientation reorientation, int[] shape, double[] spacing) {
+    }
+
+    private Grid grid(NiftiHeader h) {
+        Reorientation r = params.reorient()
+                ? Reorientation.toClosestCanonical(h.affine(), h.nx(), h.ny(), h.nz())
+                : Reorientation.identity(h.affine(), h.nx(), h.ny(), h.nz());
+        double[] pixdim = h.spacing();
         int[] axes = r.spec().axes();
         double[] spacingXyz = new double[3];
         for (int i = 0; i < 3; i++) {
             spacingXyz[axes[i]] = pixdim[i];
         }
         int[] outXyz = r.outputShapeXyz();
-        int[] shape = {outXyz[2], outXyz[1], outXyz[0]};
-        double[] spacing = {spacingXyz[2], spacingXyz[1], spacingXyz[0]};
-        return normalize(resample(data, shape, spacing, r.spec(), pixdim, params.orientation()));
+        return new Grid(r, new int[] {outXyz[2], outXyz[1], outXyz[0]}, new double[] {spacingXyz[2], spacingXyz[1], spacingXyz[0]});
     }
 
     /** The pure sequence on reoriented channels: {@link #resample} then {@link #normalize}. */

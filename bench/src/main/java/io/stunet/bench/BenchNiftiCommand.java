@@ -1,4 +1,4 @@
-package io.stunet.cli;
+package io.stunet.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

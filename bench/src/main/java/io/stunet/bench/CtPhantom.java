@@ -1,4 +1,4 @@
-package io.stunet.cli;
+package io.stunet.bench;
 
 /**
  * A deterministic CT-like int16 volume for benchmarks: air at -1000 HU around an

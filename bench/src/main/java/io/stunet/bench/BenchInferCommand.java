@@ -1,4 +1,4 @@
-package io.stunet.cli;
+package io.stunet.bench;
 
 import io.stunet.bench.InferBench;
 import java.util.ArrayList;
@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "infer", mixinStandardHelpOptions = true,
         description = "Inference engine vs the official nnU-Net v1 aggregation (run 'bench infer all').")
 public final class BenchInferCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "ARGS", description = "all [--work DIR] [--quick] [--parts overhead,demo,stunet,throughput,length] [--rounds N] [--classes N] [--slices A,B,C] [--side N] [--heap 2200m] [--jvm OPTIONS] [--longHeap 10g] | case ... | net ... | volume ...")
+    @Parameters(paramLabel = "ARGS", description = "all [--work DIR] [--quick] [--parts predict,overhead,demo,stunet,throughput,length] [--rounds N] [--classes N] [--slices A,B,C] [--side N] [--heap 2200m] [--jvm OPTIONS] [--longHeap 10g] | case ... | net ... | volume ...")
     List<String> args = new ArrayList<>();
 
     @Override

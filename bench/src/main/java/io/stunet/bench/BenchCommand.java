@@ -1,4 +1,4 @@
-package io.stunet.cli;
+package io.stunet.bench;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

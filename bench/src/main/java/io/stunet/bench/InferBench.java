@@ -1,13 +1,21 @@
 package io.stunet.bench;
 
 import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import ai.djl.ndarray.NDManager;
 import io.stunet.engine.DeviceModel;
 import io.stunet.engine.EngineListener;
 import io.stunet.engine.EngineOptions;
 import io.stunet.engine.InferenceEngine;
 import io.stunet.engine.MirrorSet;
+import io.stunet.nifti.NiftiHeader;
+import io.stunet.nifti.NiftiReader;
+import io.stunet.nifti.NiftiWriter;
+import io.stunet.resample.SplineResampler;
 import io.stunet.tiling.LabelMap;
+import io.stunet.volume.DataType;
+import io.stunet.volume.Volume;
 import io.stunet.window.PatchExtractor;
 import io.stunet.window.SlidingWindowPlan;
 import io.stunet.window.Tile;
@@ -24,6 +32,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * reference of the official aggregation, each scenario in a fresh child process so that peak
  * RSS (VmHWM) belongs to that scenario alone. Subcommands:
  * <ul>
- *   <li>{@code all [--work DIR] [--quick] [--parts overhead,demo,stunet,throughput,length] [--rounds N]}: the scenarios
+ *   <li>{@code all [--work DIR] [--quick] [--parts predict,overhead,demo,stunet,throughput,length] [--rounds N]}: the scenarios
  *   below, printed as Markdown; the demo and STU-Net S overheads are measured {@code N} times (default 1) and their
  *   median reported;</li>
  *   <li>{@code case ...}: one engine run in this process, one JSON line (used by {@code all});</li>
@@ -46,7 +55,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * repository root (or {@code -Dstunet.root}).
  */
 public final class InferBench {
-    private InferBench() {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * JVM options of every engine child besides the heap ({@code all --jvm}). The serial
+     * collector with a small young generation suits a heap that is one long-lived accumulator
+     * (cells are recycled, not collected) and needs the least memory of its own.
+     */
+    private final List<String> childJvmOptions;
+
+    private InferBench(List<String> childJvmOptions) {
+        this.childJvmOptions = List.copyOf(childJvmOptions);
     }
 
     public static void main(String[] args) throws Exception {
@@ -56,14 +75,15 @@ public final class InferBench {
     /** Entry point for the CLI's {@code bench infer}; returns the exit status. */
     public static int run(List<String> args, PrintStream out) throws Exception {
         if (args.isEmpty()) {
-            out.println("usage: bench infer all [--work DIR] [--quick] [--parts overhead,demo,stunet,throughput,length] [--rounds N] [--heap 2200m] [--jvm OPTIONS] | case ... | net ...");
+            out.println("usage: bench infer all [--work DIR] [--quick] [--parts predict,overhead,demo,stunet,throughput,length] [--rounds N] [--heap 2200m] [--jvm OPTIONS] | case ... | net ...");
             return 2;
         }
         Map<String, String> o = options(args.subList(1, args.size()));
         switch (args.get(0)) {
             case "case" -> out.println(runCase(o));
             case "net" -> makeNet(Path.of(o.get("out")), Integer.parseInt(o.get("classes")), Integer.parseInt(o.getOrDefault("width", "8")));
-            case "all" -> all(o, out);
+            case "all" -> new InferBench(o.containsKey("jvm") ? List.of(o.get("jvm").trim().split("\\s+"))
+                    : List.of("-XX:+UseSerialGC", "-Xmn64m")).all(o, out);
             case "volume" -> writeVolume(Path.of(o.get("out")), ints(o.get("shape")));
             default -> {
                 out.println("unknown bench: " + args.get(0));
@@ -189,9 +209,7 @@ public final class InferBench {
                 }
             }
         }
-        StringBuilder s = new StringBuilder("{");
-        r.forEach((k, v) -> s.append(s.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v));
-        return s.append('}').toString();
+        return JSON.writeValueAsString(r);
     }
 
     /** TorchScript's profiling executor optimizes after the first calls; keep that out of every timing. */
@@ -277,18 +295,11 @@ public final class InferBench {
     }
 
     /** A child JVM running {@code case} with the same classpath, so its VmHWM is the scenario's own. */
-    private static Map<String, Double> child(List<String> caseArgs, String heap) throws Exception {
+    private Map<String, Double> child(List<String> caseArgs, String heap) throws Exception {
         return parse(exec(childCommand(caseArgs, heap)));
     }
 
-    /**
-     * JVM options of every engine child besides the heap ({@code all --jvm}). The serial
-     * collector with a small young generation suits a heap that is one long-lived accumulator
-     * (cells are recycled, not collected) and needs the least memory of its own.
-     */
-    private static List<String> childJvmOptions = List.of("-XX:+UseSerialGC", "-Xmn64m");
-
-    private static List<String> childCommand(List<String> caseArgs, String heap) {
+    private List<String> childCommand(List<String> caseArgs, String heap) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(childJvmOptions);
@@ -306,17 +317,21 @@ public final class InferBench {
         return cmd;
     }
 
-    private static Map<String, Double> parse(String json) {
+    /** The numeric fields of the last JSON object line a child printed (earlier lines may be logs). */
+    static Map<String, Double> parse(String output) throws IOException {
+        String line = output.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
+                .orElseThrow(() -> new IOException("no JSON object in the output: " + output));
         Map<String, Double> m = new LinkedHashMap<>();
-        String body = json.substring(json.lastIndexOf('{') + 1, json.lastIndexOf('}'));
-        for (String kv : body.split(",")) {
-            String[] p = kv.split(":");
-            m.put(p[0].trim().replace("\"", ""), Double.parseDouble(p[1].trim()));
+        for (Iterator<Map.Entry<String, JsonNode>> it = JSON.readTree(line).fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getValue().isNumber()) {
+                m.put(e.getKey(), e.getValue().doubleValue());
+            }
         }
         return m;
     }
 
-    private static void all(Map<String, String> o, PrintStream out) throws Exception {
+    private void all(Map<String, String> o, PrintStream out) throws Exception {
         Path work = Path.of(o.getOrDefault("work", System.getProperty("java.io.tmpdir") + "/stunet-bench"));
         Files.createDirectories(work);
         boolean quick = o.containsKey("quick");
@@ -326,10 +341,7 @@ public final class InferBench {
         Path net = work.resolve("random" + classes + "-split.pt");
         makeNet(net, classes, 8);
         String heap = o.getOrDefault("heap", "2200m");
-        if (o.containsKey("jvm")) {
-            childJvmOptions = List.of(o.get("jvm").trim().split("\\s+"));
-        }
-        List<String> parts = List.of(o.getOrDefault("parts", "overhead,demo,stunet,throughput,length").split(","));
+        List<String> parts = List.of(o.getOrDefault("parts", "predict,overhead,demo,stunet,throughput,length").split(","));
         String preload = System.getenv("LD_PRELOAD");
         out.printf(Locale.ROOT, "# bench infer (%d classes, random TinySegNet width 8, 128^3 patches, %d cores, SIMD %s,"
                         + " engine malloc: %s; the Python reference runs with glibc's malloc)%n%n",
@@ -342,6 +354,9 @@ public final class InferBench {
         String shape = "224,202,244";
         List<String> caseArgs = List.of("--model", net.toString(), "--shape", shape, "--classes", String.valueOf(classes),
                 "--volume", caseVolume.toString());
+        if (parts.contains("predict")) {
+            predict(out, work, rounds);
+        }
         if (parts.contains("overhead")) {
             overhead(out, work, net, classes, caseVolume, caseArgs, heap, quick);
         }
@@ -359,7 +374,7 @@ public final class InferBench {
         }
     }
 
-    private static void overhead(PrintStream out, Path work, Path net, int classes, Path caseVolume, List<String> caseArgs,
+    private void overhead(PrintStream out, Path work, Path net, int classes, Path caseVolume, List<String> caseArgs,
                                  String heap, boolean quick) throws Exception {
         out.println("## Overhead, memory and reference (224x202x244, 27 tiles, no TTA, B=1)");
         Map<String, Double> eng = child(concat(caseArgs, "--bare", "true"), heap);
@@ -400,7 +415,7 @@ public final class InferBench {
      * architecture) with 105 classes on the same case, engine against its bare forward passes,
      * {@code rounds} times (see {@link #overheadRounds}).
      */
-    private static void stunet(PrintStream out, Path work, int classes, Path caseVolume, String heap, int rounds) throws Exception {
+    private void stunet(PrintStream out, Path work, int classes, Path caseVolume, String heap, int rounds) throws Exception {
         out.printf(Locale.ROOT, "## Overhead with a random STU-Net S (105 classes, 224x202x244, 27 tiles of 128^3, no TTA, B=1),"
                 + " %d round%s%n", rounds, rounds == 1 ? "" : "s");
         Path net = work.resolve("stunet-s-" + classes + ".pt");
@@ -412,7 +427,7 @@ public final class InferBench {
                 String.valueOf(classes), "--volume", caseVolume.toString(), "--bare", "true"), heap);
     }
 
-    private static void demo(PrintStream out, Path work, int rounds) throws Exception {
+    private void demo(PrintStream out, Path work, int rounds) throws Exception {
         out.printf(Locale.ROOT, "## Overhead with the demo model (models/demo, 4 classes, 16x32x64 patches, 48x128x128,"
                 + " 105 tiles, no TTA), %d round%s%n", rounds, rounds == 1 ? "" : "s");
         Path demo = root().resolve("models/demo/model.pt");
@@ -428,7 +443,7 @@ public final class InferBench {
      * shared 2-core VM the same 27 bare calls vary by 15% from run to run, more than the goal
      * itself, so one round proves little; the median of the rounds' overheads is the figure.
      */
-    private static void overheadRounds(PrintStream out, int rounds, List<String> caseArgs, String heap) throws Exception {
+    private void overheadRounds(PrintStream out, int rounds, List<String> caseArgs, String heap) throws Exception {
         out.println();
         out.println("| round | engine | network to the head in the engine | head, softmax, accumulation | bare whole network"
                 + " | bare to the head | overhead vs whole | vs to the head | peak RSS |");
@@ -453,7 +468,7 @@ public final class InferBench {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    private static void throughput(PrintStream out, List<String> caseArgs, boolean quick) throws Exception {
+    private void throughput(PrintStream out, List<String> caseArgs, boolean quick) throws Exception {
         out.println("## Throughput (patches/s) vs batch size and CPU devices (224x202x244, no TTA)");
         Long reference = null;
         for (String devices : List.of("cpu", "cpu,cpu")) {
@@ -477,7 +492,7 @@ public final class InferBench {
         out.println();
     }
 
-    private static void length(PrintStream out, Map<String, String> o, Path work, Path net, int classes, boolean quick)
+    private void length(PrintStream out, Map<String, String> o, Path work, Path net, int classes, boolean quick)
             throws Exception {
         String slicesOpt = o.getOrDefault("slices", quick ? "300" : "300,600,1000");
         int side = Integer.parseInt(o.getOrDefault("side", "512"));
@@ -496,6 +511,98 @@ public final class InferBench {
                     nnunet / (1L << 30));
             Files.deleteIfExists(vf);
         }
+    }
+
+    /**
+     * The default command as a user runs it: {@code ./stunet predict CT --model M --no-tta}, no
+     * flags, with a random 105-class STU-Net of small widths ({@code tools.stunet.testmodels}) and
+     * the bundled CT resampled along z so that the network sees 224x202x244 (27 tiles of 128^3),
+     * as a whole process: wall time and peak RSS (wait4, via {@code /usr/bin/time}) of the
+     * launcher and everything it starts. Against the Python reference of the same command
+     * ({@code tools.stunet.reference_predict}: nnU-Net v1 preprocessing, sliding window and
+     * export), measured the same way; {@code rounds} alternating rounds, medians of the ratios.
+     */
+    private static void predict(PrintStream out, Path work, int rounds) throws Exception {
+        if (!Files.isExecutable(TIME)) {
+            throw new IllegalStateException("--parts predict measures with " + TIME + " (apt-get install time)");
+        }
+        Path model = work.resolve("stunet-small-105");
+        if (!Files.exists(model.resolve("model.json"))) {
+            exec(List.of(python(), "-m", "tools.stunet.testmodels", "--out", model.toString()));
+        }
+        Path ct = work.resolve("ct-112/ct.nii.gz");
+        writeCaseCt(ct, 112);
+        out.printf(Locale.ROOT, "## Whole process as a user runs it (./stunet predict --no-tta, no flags; STU-Net with small"
+                + " widths, 105 classes; bundled CT resampled to 112 slices, 224x202x244 in network space), %d round%s%n%n",
+                rounds, rounds == 1 ? "" : "s");
+        out.println("| round | stunet predict | peak RSS | Python reference | peak RSS | faster | less memory |");
+        out.println("|---|---|---|---|---|---|---|");
+        double[] faster = new double[rounds];
+        double[] leaner = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            double[] ours = measured(List.of(root().resolve("stunet").toString(), "predict", ct.toString(), "--model",
+                    model.toString(), "--no-tta", "--out", work.resolve("predict-out").toString()), false, work.resolve("predict.log"));
+            double[] ref = measured(List.of(python(), "-m", "tools.stunet.reference_predict", ct.toString(), "--model",
+                    model.toString(), "--no-tta", "--threads", String.valueOf(Runtime.getRuntime().availableProcessors()),
+                    "--out-dir", work.resolve("predict-ref").toString()), true, work.resolve("predict-ref.log"));
+            faster[i] = ref[0] / ours[0];
+            leaner[i] = ref[1] / ours[1];
+            out.printf(Locale.ROOT, "| %d | %.1f s | %.2f GiB | %.1f s | %.2f GiB | %.2fx | %.2fx |%n", i + 1, ours[0], gib(ours[1]),
+                    ref[0], gib(ref[1]), faster[i], leaner[i]);
+        }
+        out.printf(Locale.ROOT, "%n- median: stunet predict %.2fx faster, %.2fx less memory than the reference%n%n",
+                median(faster), median(leaner));
+    }
+
+    private static final Path TIME = Path.of("/usr/bin/time");
+
+    /**
+     * Wall seconds and peak RSS bytes of {@code cmd} as a whole process, from wait4 through
+     * {@code /usr/bin/time} (the largest process of the tree it waited for). {@code ./stunet}
+     * runs in a user's environment: no JVM or allocator settings are passed down, so it picks
+     * them itself; the reference runs with glibc's malloc, as the official code does.
+     */
+    private static double[] measured(List<String> cmd, boolean official, Path log) throws IOException, InterruptedException {
+        Path times = Files.createTempFile("stunet-bench", ".time");
+        try {
+            List<String> full = new ArrayList<>(List.of(TIME.toString(), "-f", "%e %M", "-o", times.toString()));
+            full.addAll(cmd);
+            ProcessBuilder pb = new ProcessBuilder(full).directory(root().toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            for (String v : List.of("LD_PRELOAD", "MALLOC_CONF", "STUNET_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+                pb.environment().remove(v);
+            }
+            if (official) {
+                pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+            }
+            if (pb.start().waitFor() != 0) {
+                throw new IllegalStateException("command failed (see " + log + "): " + cmd);
+            }
+            String[] f = Files.readString(times).trim().split("\\s+");
+            return new double[] {Double.parseDouble(f[f.length - 2]), Long.parseLong(f[f.length - 1]) * 1024.0};
+        } finally {
+            Files.deleteIfExists(times);
+        }
+    }
+
+    /**
+     * The bundled CT with its z axis resampled (cubic spline) to {@code slices} slices at the same
+     * spacing, written as int16 NIfTI; at 1.5 mm its network-space shape is (2 x slices) x 202 x 244.
+     */
+    static void writeCaseCt(Path file, int slices) throws IOException {
+        if (Files.exists(file)) {
+            return;
+        }
+        Volume ct = NiftiReader.read(root().resolve("data/samples/example_ct_sm.nii.gz"));
+        int[] zyx = {ct.nz(), ct.ny(), ct.nx()};
+        float[] resized = SplineResampler.resize(ct.toFloat32(0), zyx, new int[] {slices, zyx[1], zyx[2]});
+        short[] voxels = new short[resized.length];
+        for (int i = 0; i < voxels.length; i++) {
+            voxels[i] = (short) Math.round(resized[i]);
+        }
+        Files.createDirectories(file.getParent());
+        NiftiHeader header = ct.header().withShape(ct.nx(), ct.ny(), slices).withDataType(DataType.INT16).withScaling(1, 0);
+        NiftiWriter.write(file, Volume.wrap(header, voxels));
     }
 
     private static List<String> concat(List<String> a, String... more) {

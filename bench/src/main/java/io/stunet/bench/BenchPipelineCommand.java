@@ -1,5 +1,6 @@
-package io.stunet.cli;
+package io.stunet.bench;
 
+import io.stunet.cli.StunetCommand;
 import io.stunet.engine.EngineOptions;
 import io.stunet.engine.InferenceEngine;
 import io.stunet.error.ErrorCode;

@@ -1,4 +1,4 @@
-package io.stunet.cli;
+package io.stunet.bench;
 
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;

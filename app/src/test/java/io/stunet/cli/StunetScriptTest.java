@@ -1,0 +1,136 @@
+package io.stunet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.stunet.testing.TestData;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code stunet} launcher script with the real JVM and this build's classes: a copy of the
+ * script in a scratch root whose {@code app/target/stunet.jar} is a manifest-only jar pointing at
+ * the test class path (the script finds nothing to rebuild there). Checks that the incubator
+ * warning is dropped and nothing else, that exit statuses pass through, that {@code -V} prints
+ * the POM's version, and that {@code predict} starts with the planned heap and collector.
+ */
+class StunetScriptTest {
+    @TempDir
+    Path root;
+
+    private record Result(int exit, String out, String err) {
+    }
+
+    @BeforeEach
+    void scratchRoot() throws IOException {
+        Files.copy(TestData.file("stunet"), root.resolve("stunet"));
+        Files.createDirectories(root.resolve("app/target"));
+        Files.createDirectories(root.resolve("bench/target"));
+        StringBuilder classPath = new StringBuilder();
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            classPath.append(Path.of(entry).toAbsolutePath().toUri()).append(' ');
+        }
+        jar(root.resolve("app/target/stunet.jar"), classPath.toString().trim());
+        jar(root.resolve("bench/target/stunet-bench.jar"), null);
+    }
+
+    @Test
+    void versionComesFromTheBuildAndTheIncubatorWarningIsDropped() throws Exception {
+        Result r = stunet(List.of(), "-V");
+        assertEquals(0, r.exit(), r.err());
+        String pomVersion = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(TestData.file("pom.xml").toFile()).getElementsByTagName("version").item(0).getTextContent();
+        assertEquals("stunet " + pomVersion, r.out().strip());
+        assertEquals("", r.err(), "nothing on stderr, the incubator warning included");
+    }
+
+    @Test
+    void errorsStillReachStderrWithTheirExitStatus() throws Exception {
+        Result r = stunet(List.of(), "inspect", root.resolve("missing.nii").toString());
+        assertEquals(StunetCommand.EXIT_FAILURE, r.exit());
+        assertTrue(r.err().startsWith("error: INVALID_REQUEST: "), r.err());
+        assertFalse(r.err().contains("incubator"), r.err());
+
+        Result tool = stunet(List.of("JAVA_TOOL_OPTIONS=-Dstunet.test=1"), "-V");
+        assertEquals(0, tool.exit(), tool.err());
+        assertTrue(tool.err().startsWith("Picked up JAVA_TOOL_OPTIONS"), tool.err());
+        assertFalse(tool.err().contains("incubator"), tool.err());
+    }
+
+    @Test
+    void predictStartsWithThePlannedHeapAndCollector() throws Exception {
+        Path ct = TestData.nifti("example_ct_sm.nii.gz");
+        String model = TestData.file("models/demo").toString();
+        List<String> plan = JvmOptionsCommand.plan(List.of("predict", ct.toString(), "--model", model, "--no-tta"), java.util.Map.of());
+        String xmx = plan.stream().filter(o -> o.startsWith("-Xmx")).findFirst().orElseThrow();
+        long bytes = Long.parseLong(xmx.substring(4, xmx.length() - 1)) << 20;
+
+        // -XX:+PrintCommandLineFlags shows what the JVM was started with.
+        Result r = stunet(List.of("STUNET_JAVA_OPTS=-XX:+PrintCommandLineFlags"), "predict", ct.toString(), "--model", model,
+                "--no-tta", "--out", root.resolve("out").toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("-XX:+UseSerialGC"), r.out());
+        assertTrue(r.out().contains("-XX:MaxHeapSize=" + bytes + " "), r.out());
+        assertTrue(Files.exists(root.resolve("out/example_ct_sm_seg.nii.gz")));
+
+        Result user = stunet(List.of("STUNET_JAVA_OPTS=-XX:+PrintCommandLineFlags -Xmx700m -XX:+UseParallelGC"), "predict",
+                ct.toString(), "--model", model, "--no-tta", "--out", root.resolve("out2").toString());
+        assertEquals(0, user.exit(), user.err());
+        assertTrue(user.out().contains("-XX:MaxHeapSize=" + (700L << 20) + " "), user.out());
+        assertTrue(user.out().contains("-XX:+UseParallelGC") && !user.out().contains("-XX:+UseSerialGC"), user.out());
+    }
+
+    private Result stunet(List<String> env, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("stunet").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile());
+        pb.environment().keySet().removeAll(List.of("STUNET_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"));
+        // The JVM running this test goes first on the PATH.
+        String javaHome = System.getProperty("java.home");
+        pb.environment().put("PATH", javaHome + "/bin:" + pb.environment().getOrDefault("PATH", "/usr/bin:/bin"));
+        pb.environment().put("STUNET_MALLOC", "glibc");
+        for (String kv : env) {
+            int eq = kv.indexOf('=');
+            pb.environment().put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        Process p = pb.start();
+        p.getOutputStream().close();
+        byte[][] streams = new byte[2][];
+        Thread err = new Thread(() -> {
+            try {
+                streams[1] = p.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                streams[1] = e.toString().getBytes(StandardCharsets.UTF_8);
+            }
+        });
+        err.start();
+        streams[0] = p.getInputStream().readAllBytes();
+        int exit = p.waitFor();
+        err.join();
+        return new Result(exit, new String(streams[0], StandardCharsets.UTF_8), new String(streams[1], StandardCharsets.UTF_8));
+    }
+
+    private static void jar(Path file, String classPath) throws IOException {
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        if (classPath != null) {
+            m.getMainAttributes().put(Attributes.Name.CLASS_PATH, classPath);
+        }
+        try (OutputStream out = Files.newOutputStream(file); JarOutputStream j = new JarOutputStream(out, m)) {
+            j.flush();
+        }
+    }
+}
