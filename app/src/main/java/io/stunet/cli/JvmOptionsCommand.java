@@ -104,7 +104,7 @@ public final class JvmOptionsCommand implements Callable<Integer> {
         }
         Object command = parsed.subcommand().commandSpec().userObject();
         if (command instanceof PredictCommand p) {
-            return heapBytes(p.input, p.model, p.seg, 1, 0);
+            return heapBytes(p.input(), p.model, p.seg, 1, 0);
         }
         if (command instanceof RunCommand r) {
             return heapBytes(r.input, r.model, r.seg, r.intake + 2, PIPELINE_BYTES);

@@ -59,14 +59,19 @@ public final class PredictCommand implements Callable<Integer> {
     @Mixin
     SegmentationOptions seg;
 
-    @Override
-    public Integer call() {
+    /** The input, given as INPUT or with -i (usage error when both), else the bundled samples. */
+    Path input() {
         if (positionalInput != null && inputOption != null) {
             throw new ParameterException(spec.commandLine(), "give the input either as INPUT or with -i/--input, not both");
         }
+        return positionalInput != null ? positionalInput : inputOption != null ? inputOption : Path.of(BundledPaths.SAMPLES);
+    }
+
+    @Override
+    public Integer call() {
         ModelCard card = ModelCard.load(BundledPaths.resolve(model));
         ExportMode mode = seg.exportMode();
-        Path input = positionalInput != null ? positionalInput : inputOption != null ? inputOption : Path.of(BundledPaths.SAMPLES);
+        Path input = input();
         List<Path> cases = CaseFiles.list(BundledPaths.resolve(input));
         if (cases.isEmpty()) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "no .nii or .nii.gz files in " + input);
