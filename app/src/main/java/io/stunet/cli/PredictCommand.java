@@ -69,9 +69,9 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Path input = input();
         ModelCard card = ModelCard.load(BundledPaths.resolve(model));
         ExportMode mode = seg.exportMode();
-        Path input = input();
         List<Path> cases = CaseFiles.list(BundledPaths.resolve(input));
         if (cases.isEmpty()) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "no .nii or .nii.gz files in " + input);
