@@ -265,15 +265,17 @@ public final class StowRoutes {
     }
 
     private void tooLarge(RoutingContext ctx) {
-        // The rest of the body is not read: the connection is closed after the answer.
-        ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-        ctx.response().endHandler(v -> ctx.request().connection().close());
         error(ctx, 413, "PAYLOAD_TOO_LARGE", "body exceeds " + maxBytes + " bytes");
     }
 
     private static void error(RoutingContext ctx, int status, String code, String message) {
         if (ctx.response().ended()) {
             return;
+        }
+        if (!ctx.request().isEnded()) {
+            // The unread rest of the body would be taken for the next request: close after answering.
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+            ctx.response().endHandler(v -> ctx.request().connection().close());
         }
         ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .end(new JsonObject().put("code", code).put("message", message).encode());
