@@ -1,6 +1,8 @@
 package io.stunet.ingest;
 
 import io.stunet.config.StunetConfig;
+import io.stunet.ingest.dicom.DicomIngest;
+import io.stunet.ingest.dicom.SeriesHandoff;
 import io.stunet.kafka.CaseStatusView;
 import io.stunet.kafka.StreamingRuntime;
 import io.stunet.metrics.ServiceRoutes;
@@ -36,6 +38,7 @@ public final class IngestService implements AutoCloseable {
     private final Map<String, String> defaults;
     private volatile boolean closed;
     private volatile IngestVerticle verticle;
+    private final DicomIngest dicom;
 
     /**
      * Starts the status view (a background reader); the HTTP server starts with {@link #deploy()}.
@@ -54,6 +57,7 @@ public final class IngestService implements AutoCloseable {
         this.view = new CaseStatusView(runtime.bootstrap());
         metrics.casesByState(view);
         this.submitter = new CaseSubmitter(runtime, modelSha256, view, metrics);
+        this.dicom = new DicomIngest(config, SeriesHandoff.retain());
         view.start();
         runtime.health().register("ingest.status-view", view::caughtUp);
     }
@@ -150,6 +154,12 @@ public final class IngestService implements AutoCloseable {
         }
         new IngestRoutes(runtime.vertx(), this, submitter, view, runtime.store(), metrics,
                 config.getLong(StunetConfig.INGEST_MAX_BODY_BYTES), spoolDir, tokens, roots).mount(router);
+        dicom.start(runtime.vertx(), router);
+    }
+
+    /** The DICOM receiver (storage SCP, STOW-RS, series spool). */
+    public DicomIngest dicom() {
+        return dicom;
     }
 
     /** The latest status of every case (for {@code run}'s progress and tests). */
@@ -177,6 +187,7 @@ public final class IngestService implements AutoCloseable {
             closed = true;
             runtime.health().unregister("ingest.status-view");
             view.close();
+            dicom.close();
         }
     }
 }

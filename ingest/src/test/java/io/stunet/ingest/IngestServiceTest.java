@@ -88,6 +88,7 @@ class IngestServiceTest {
                 Map.entry("ingest.auth.tokens", "other-token," + TOKEN),
                 Map.entry("ingest.max.body.bytes", Integer.toString(MAX_BODY)),
                 Map.entry("ingest.upload.dir", dir.resolve("spool").toString()),
+                Map.entry("dicom.spool.dir", dir.resolve("dicom").toString()),
                 Map.entry("ingest.uri.roots", roots.toString()),
                 Map.entry("ingest.inbox.dir", inbox.toString()),
                 Map.entry("ingest.inbox.stable.ms", Long.toString(STABLE_MS))));

@@ -131,6 +131,28 @@ public final class StunetConfig {
             "Slabs the inference engine holds at once; when full, the infer stage pauses its partitions.");
     public static final ConfigKey STAGE_WORKER_THREADS = key("stage.worker.threads", INT, "2", 1,
             "Worker threads per stage for blocking work (store I/O, preprocessing, export).");
+    public static final ConfigKey DICOM_SCP_ENABLED = key("dicom.scp.enabled", BOOLEAN, "false", 0,
+            "Run the DIMSE storage SCP (C-STORE/C-ECHO receiver) with the ingest role.");
+    public static final ConfigKey DICOM_SCP_BIND = key("dicom.scp.bind", STRING, "0.0.0.0", 0,
+            "Interface the DIMSE storage SCP listens on.");
+    public static final ConfigKey DICOM_SCP_PORT = key("dicom.scp.port", INT, "11112", 0,
+            "TCP port of the DIMSE storage SCP; 0 picks a free port.");
+    public static final ConfigKey DICOM_SCP_AE_TITLE = key("dicom.scp.ae.title", STRING, "STUNET", 0,
+            "AE title of the storage SCP; associations calling another title are rejected.");
+    public static final ConfigKey DICOM_SCP_MAX_ASSOCIATIONS = key("dicom.scp.max.associations", INT, "8", 1,
+            "Associations served at once; further ones get a transient A-ASSOCIATE-RJ.");
+    public static final ConfigKey DICOM_SCP_IDLE_TIMEOUT_MS = key("dicom.scp.idle.timeout.ms", INT, "60000", 100,
+            "Longest wait for an association request, for each PDU and for the close after release; then A-ABORT.");
+    public static final ConfigKey DICOM_SCP_RELEASE_ENDS_SERIES = key("dicom.scp.release.ends.series", BOOLEAN, "false", 0,
+            "An association's release completes every series it sent, without waiting for the quiet period.");
+    public static final ConfigKey DICOM_SERIES_QUIET_MS = key("dicom.series.quiet.ms", INT, "10000", 1,
+            "A received series is complete after this many ms without a new instance.");
+    public static final ConfigKey DICOM_SPOOL_DIR = key("dicom.spool.dir", PATH, "work/dicom", 0,
+            "Directory of received DICOM instances (`incoming/`, `complete/` per series); resumed after a restart.");
+    public static final ConfigKey DICOM_STOW_MAX_BYTES = key("dicom.stow.max.bytes", INT, "1073741824", 1,
+            "Largest accepted STOW-RS request body in bytes (413 above).");
+    public static final ConfigKey DICOM_STOW_REQUEST_ENDS_SERIES = key("dicom.stow.request.ends.series", BOOLEAN, "false", 0,
+            "A STOW-RS request completes every series it stored, without waiting for the quiet period.");
 
     private final Map<String, String> values;
 

@@ -1,0 +1,50 @@
+package io.stunet.ingest.dicom;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The UIDs the DICOM input side speaks: the storage SOP classes and transfer syntaxes it
+ * accepts (at association negotiation and in STOW-RS parts), Verification, the DICOM
+ * application context and our implementation identity written into every Part 10 header.
+ */
+public final class DicomUids {
+    private DicomUids() {
+    }
+
+    public static final String APPLICATION_CONTEXT = "1.2.840.10008.3.1.1.1";
+    public static final String VERIFICATION = "1.2.840.10008.1.1";
+
+    public static final String CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2";
+    public static final String ENHANCED_CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2.1";
+    public static final String LEGACY_CONVERTED_ENHANCED_CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2.2";
+    public static final String MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4";
+    public static final String ENHANCED_MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4.1";
+
+    public static final String IMPLICIT_VR_LE = "1.2.840.10008.1.2";
+    public static final String EXPLICIT_VR_LE = "1.2.840.10008.1.2.1";
+    public static final String DEFLATED_EXPLICIT_VR_LE = "1.2.840.10008.1.2.1.99";
+    public static final String RLE_LOSSLESS = "1.2.840.10008.1.2.5";
+    /** JPEG Lossless, Non-Hierarchical (Process 14). */
+    public static final String JPEG_LOSSLESS = "1.2.840.10008.1.2.4.57";
+    /** JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14, selection value 1). */
+    public static final String JPEG_LOSSLESS_SV1 = "1.2.840.10008.1.2.4.70";
+
+    /** Storage SOP classes whose instances are received into the spool. */
+    public static final Set<String> STORAGE_CLASSES = Set.of(CT_IMAGE_STORAGE, ENHANCED_CT_IMAGE_STORAGE,
+            LEGACY_CONVERTED_ENHANCED_CT_IMAGE_STORAGE, MR_IMAGE_STORAGE, ENHANCED_MR_IMAGE_STORAGE);
+
+    /** Transfer syntaxes accepted for storage, in no particular order (the proposer's order wins). */
+    public static final Set<String> STORAGE_TRANSFER_SYNTAXES = Set.of(IMPLICIT_VR_LE, EXPLICIT_VR_LE,
+            DEFLATED_EXPLICIT_VR_LE, RLE_LOSSLESS, JPEG_LOSSLESS, JPEG_LOSSLESS_SV1);
+
+    /** Verification has no data set; any uncompressed little-endian syntax will do. */
+    public static final List<String> VERIFICATION_TRANSFER_SYNTAXES = List.of(IMPLICIT_VR_LE, EXPLICIT_VR_LE);
+
+    /**
+     * Our implementation class UID: a UUID-derived UID under the {@code 2.25} root (PS3.5
+     * B.2), so no organisational root is needed.
+     */
+    public static final String IMPLEMENTATION_CLASS_UID = "2.25.195866302170318537516497440398562412386";
+    public static final String IMPLEMENTATION_VERSION = "STUNET_0.1";
+}
