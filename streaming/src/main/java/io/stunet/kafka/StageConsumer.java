@@ -1,6 +1,7 @@
 package io.stunet.kafka;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -121,7 +122,8 @@ public final class StageConsumer<T extends StunetRecord> {
                 .description("assigned partitions paused by backpressure").tag("stage", stage).register(reg);
         Gauge.builder("stunet_stage_consumer_lag", lag, AtomicLong::get)
                 .description("records behind the end of the assigned partitions").tag("stage", stage).register(reg);
-        Gauge.builder("stunet_stage_rebalances", rebalances, AtomicLong::get)
+        // Cumulative, so a counter: Prometheus sees stunet_stage_rebalances_total and increase() works.
+        FunctionCounter.builder("stunet_stage_rebalances", rebalances, AtomicLong::get)
                 .description("partition assignments and revocations seen").tag("stage", stage).register(reg);
         this.succeeded = Counter.builder("stunet_stage_records").tag("stage", stage).tag("outcome", "ok").register(reg);
         this.deadLettered = Counter.builder("stunet_stage_records").tag("stage", stage).tag("outcome", "dead_letter").register(reg);
