@@ -142,12 +142,13 @@ public final class StageConsumer<T extends StunetRecord> {
         }
         context = vertx.getOrCreateContext();
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.getBootstrap());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, options.getGroupId());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.putAll(options.getClientProperties());
         // Fetched records wait on the heap until dispatched: at most 2 x the in-flight bound.
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, options.getMaxInFlight());
         p.putAll(options.getConsumerProperties());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.getBootstrap());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, options.getGroupId());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
         running = true;

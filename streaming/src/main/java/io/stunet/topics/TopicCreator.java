@@ -6,8 +6,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -64,8 +67,20 @@ public final class TopicCreator {
                                       Collection<TopicSpec> specs, Duration timeout) {
         Map<String, Object> p = new HashMap<>(clientProperties);
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        try (Admin admin = Admin.create(p)) {
+        int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        // The client insists that one request never outlasts the whole call.
+        Object request = p.getOrDefault(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(millis, Integer.parseInt(request.toString().trim())));
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
+        Admin created;
+        try {
+            created = Admin.create(p);
+        } catch (KafkaException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new StunetException(ErrorCode.INVALID_CONFIG, "cannot create a Kafka client from the kafka.client.* settings: "
+                    + cause.getMessage(), e);
+        }
+        try (Admin admin = created) {
             return new TopicCreator(admin, timeout).ensure(specs);
         }
     }
@@ -99,9 +114,21 @@ public final class TopicCreator {
             }
             return created;
         } catch (ExecutionException e) {
-            throw new StunetException(ErrorCode.BROKER_FAILURE, "cannot create topics: " + e.getCause().getMessage(), e.getCause());
+            Throwable cause = e.getCause();
+            if (cause instanceof AuthenticationException) {
+                throw new StunetException(ErrorCode.INVALID_CONFIG, "Kafka authentication failed (check the kafka.client.* "
+                        + "security settings and credentials): " + cause.getMessage(), cause);
+            }
+            if (cause instanceof AuthorizationException) {
+                throw new StunetException(ErrorCode.INVALID_CONFIG, "Kafka refused an admin call for lack of permission "
+                        + "(the user needs Describe on the pipeline topics, and Create where they may be missing): "
+                        + cause.getMessage(), cause);
+            }
+            throw new StunetException(ErrorCode.BROKER_FAILURE, "cannot create topics: " + cause.getMessage(), cause);
         } catch (TimeoutException e) {
-            throw new StunetException(ErrorCode.BROKER_FAILURE, "broker did not answer within " + timeout.toMillis() + " ms", e);
+            throw new StunetException(ErrorCode.BROKER_FAILURE, "broker did not answer within " + timeout.toMillis()
+                    + " ms (is kafka.bootstrap right, and do kafka.client.security.protocol and the TLS/SASL settings"
+                    + " match the broker's listener?)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StunetException(ErrorCode.BROKER_FAILURE, "interrupted while creating topics", e);
