@@ -70,7 +70,7 @@ class RollingUpgradeTest {
             ObjectNode majorDoc = (ObjectNode) JSON.readTree(RecordCodec.encode(majorAhead));
             majorDoc.put("version", 2);
             majorDoc.remove("inputName");
-            majorDoc.put("inputNames", JSON.createArrayNode().add("a.nii.gz"));
+            majorDoc.set("inputNames", JSON.createArrayNode().add("a.nii.gz"));
             byte[] majorBytes = JSON.writeValueAsBytes(majorDoc);
             produce(bootstrap, topic, 0, previous.caseId(), previousBytes);
             produce(bootstrap, topic, 0, minorAhead.caseId(), JSON.writeValueAsBytes(minorDoc));
