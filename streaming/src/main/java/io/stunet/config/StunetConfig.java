@@ -82,6 +82,9 @@ public final class StunetConfig {
             "Partitions of the slab-keyed topics (tile.requested, tile.segmented); caps parallel infer consumers.");
     public static final ConfigKey TOPICS_REPLICATION = key("topics.replication", INT, "1", 1,
             "Replication factor of topics created at start-up.");
+    public static final ConfigKey TOPICS_CREATE = key("topics.create", BOOLEAN, "true", 0,
+            "Create missing topics at start-up and wait for their leaders. `false` where the platform owns the topics "
+                    + "(Strimzi `KafkaTopic`s) and each service may only touch its own topics (ACLs).");
     public static final ConfigKey STORE_TYPE = key("store.type", STRING, "local", 0,
             "Claim-check store: `local` (a directory, shared volume in a cluster) or `s3` (S3-compatible).");
     public static final ConfigKey STORE_LOCAL_ROOT = key("store.local.root", PATH, "work/blobs", 0,

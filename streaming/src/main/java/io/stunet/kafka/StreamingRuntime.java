@@ -55,8 +55,9 @@ public final class StreamingRuntime implements AutoCloseable {
 
     /**
      * Connects to {@code kafka.bootstrap}, or when it is empty starts a local broker with
-     * {@code localBroker}; then creates missing topics (waiting until each partition has a
-     * leader, up to {@code kafka.startup.timeout.ms}) and opens the store. Every Kafka client
+     * {@code localBroker}; then, unless {@code topics.create} is off, creates missing topics
+     * (waiting until each partition has a leader, up to {@code kafka.startup.timeout.ms}) and
+     * opens the store. Every Kafka client
      * against an external cluster gets the configured {@code kafka.client.*} properties (TLS,
      * SASL); the embedded broker is plaintext on loopback and gets none. Blocking (seconds):
      * call it before deploying verticles, not on an event loop.
@@ -83,9 +84,11 @@ public final class StreamingRuntime implements AutoCloseable {
                 // Names only: values may be credentials.
                 LOG.info("event=kafka_client_properties names={}", clientProperties.keySet());
             }
-            TopicCreator.ensure(bootstrap, clientProperties, Topics.all(config.getInt(StunetConfig.TOPICS_CASE_PARTITIONS),
-                    config.getInt(StunetConfig.TOPICS_TILE_PARTITIONS),
-                    (short) config.getInt(StunetConfig.TOPICS_REPLICATION)), config.getMillis(StunetConfig.KAFKA_STARTUP_TIMEOUT_MS));
+            if (config.getBoolean(StunetConfig.TOPICS_CREATE)) {
+                TopicCreator.ensure(bootstrap, clientProperties, Topics.all(config.getInt(StunetConfig.TOPICS_CASE_PARTITIONS),
+                        config.getInt(StunetConfig.TOPICS_TILE_PARTITIONS), (short) config.getInt(StunetConfig.TOPICS_REPLICATION)),
+                        config.getMillis(StunetConfig.KAFKA_STARTUP_TIMEOUT_MS));
+            }
             store = ClaimCheckStores.open(config);
             return new StreamingRuntime(vertx, config, broker, bootstrap, clientProperties, store, MetricsRegistry.create(service));
         } catch (RuntimeException e) {
