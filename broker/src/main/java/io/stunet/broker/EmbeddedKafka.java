@@ -35,6 +35,12 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
     private static final int NODE_ID = 1;
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
+    /**
+     * Name of the listener clients connect to (plaintext unless the overrides map it to
+     * another protocol: {@code listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT}
+     * plus {@code sasl.enabled.mechanisms} and {@code listener.name.client.<mechanism>.sasl.jaas.config}).
+     */
+    public static final String CLIENT_LISTENER = "CLIENT";
 
     private final Path dataDir;
     private final int brokerPort;
@@ -57,7 +63,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      *
      * @param dataDir    where logs and metadata live; created if missing, reused if formatted
      * @param brokerPort client port, or 0 for the previous run's port if free, else a free one
-     * @param overrides  extra broker properties, applied last
+     * @param overrides  extra broker properties, applied last (e.g. SASL on {@link #CLIENT_LISTENER})
      */
     public static EmbeddedKafka start(Path dataDir, int brokerPort, Map<String, String> overrides) {
         long t0 = System.nanoTime();
@@ -74,11 +80,11 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("process.roles", "broker,controller");
             p.put("node.id", Integer.toString(NODE_ID));
             p.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
-            p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
-            p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+            p.put("listeners", CLIENT_LISTENER + "://127.0.0.1:" + port + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
+            p.put("advertised.listeners", CLIENT_LISTENER + "://127.0.0.1:" + port);
             p.put("controller.listener.names", CONTROLLER_LISTENER);
-            p.put("inter.broker.listener.name", "PLAINTEXT");
-            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+            p.put("inter.broker.listener.name", CLIENT_LISTENER);
+            p.put("listener.security.protocol.map", CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
             p.put("log.dirs", logDir.toAbsolutePath().toString());
             p.put("num.partitions", "1");
             p.put("auto.create.topics.enable", "false");

@@ -31,8 +31,14 @@ public enum ErrorCode {
     ENGINE_FAILURE(true),
     /** A request (HTTP, CLI option, record) that is malformed or not allowed. */
     INVALID_REQUEST(false),
-    /** A record that does not parse or carries an unknown schema version. */
+    /** A record that does not parse, names an unknown schema, or lacks or breaks a field. */
     INVALID_RECORD(false),
+    /**
+     * A well-formed record of a schema MAJOR version this build does not read (a producer
+     * of a newer release during a rolling upgrade); replay it from the dead letters once the
+     * consumers are upgraded.
+     */
+    UNSUPPORTED_RECORD_VERSION(false),
     /** A configuration file, key or value that is missing, unknown or out of range. */
     INVALID_CONFIG(false),
     /** The message broker refused or failed a produce, commit or admin call. */

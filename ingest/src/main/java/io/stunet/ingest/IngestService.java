@@ -54,7 +54,7 @@ public final class IngestService implements AutoCloseable {
         this.roots = new UriRoots(config);
         this.spoolDir = config.getPath(StunetConfig.INGEST_UPLOAD_DIR);
         this.metrics = new IngestMetrics(runtime.metrics().registry());
-        this.view = new CaseStatusView(runtime.bootstrap());
+        this.view = runtime.statusView();
         metrics.casesByState(view);
         this.submitter = new CaseSubmitter(runtime, modelSha256, view, metrics);
         this.dicom = new DicomIngest(config, SeriesHandoff.retain());

@@ -34,6 +34,10 @@ class CustomResourceFieldsTest {
             "activationLagThreshold", "offsetResetPolicy", "allowIdleConsumers", "scaleToZeroOnInvalidOffset",
             "excludePersistentLag", "limitToPartitionsWithLag", "ensureEvenDistributionOfPartitions", "version",
             "partitionLimitation", "sasl", "tls", "unsafeSsl");
+    /** TriggerAuthentication sources (keda.sh/docs/latest/concepts/authentication) and their entries. */
+    private static final Set<String> TRIGGER_AUTH_SPEC = Set.of("secretTargetRef", "configMapTargetRef", "env", "podIdentity",
+            "hashiCorpVault", "azureKeyVault", "awsSecretManager", "gcpSecretManager", "boundServiceAccountToken");
+    private static final Set<String> TARGET_REF = Set.of("parameter", "name", "key");
     private static final Set<String> SERVICE_MONITOR_SPEC = Set.of("selector", "namespaceSelector", "endpoints", "jobLabel",
             "targetLabels", "podTargetLabels", "sampleLimit");
     private static final Set<String> ENDPOINT = Set.of("port", "targetPort", "path", "scheme", "interval", "scrapeTimeout",
@@ -62,6 +66,27 @@ class CustomResourceFieldsTest {
                 assertKnown(TRIGGER, t, id + " trigger");
                 assertKnown(KAFKA_TRIGGER, map(t, "metadata"), id + " kafka trigger");
                 map(t, "metadata").forEach((k, v) -> assertTrue(v instanceof String, id + ": trigger parameter " + k + " must be a string"));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "gpu"})
+    void triggerAuthenticationsUseOnlyKedaFieldsAndEveryTriggerNamesOne(String overlay) {
+        List<Map<String, Object>> docs = Manifests.overlay(overlay);
+        for (Map<String, Object> ta : Manifests.ofKind(docs, "TriggerAuthentication")) {
+            String id = overlay + ": " + name(ta);
+            assertKnown(TRIGGER_AUTH_SPEC, map(ta, "spec"), id);
+            for (String ref : List.of("secretTargetRef", "configMapTargetRef")) {
+                for (Map<String, Object> entry : list(ta, "spec." + ref)) {
+                    assertKnown(TARGET_REF, entry, id + " " + ref);
+                    assertEquals(TARGET_REF, entry.keySet(), id + " " + ref + ": parameter, name and key are required");
+                }
+            }
+        }
+        for (Map<String, Object> so : Manifests.ofKind(docs, "ScaledObject")) {
+            for (Map<String, Object> t : list(so, "spec.triggers")) {
+                Manifests.get(docs, "TriggerAuthentication", (String) Manifests.at(t, "authenticationRef.name"));
             }
         }
     }

@@ -68,6 +68,7 @@ class MonitoringConsistencyTest {
         }
         // The infer service's engine meters appear with the first forward pass on a device.
         new EngineMetrics(metrics.registry()).onBatch("cpu", 1, 1, 1_000_000L, 1_000_000L);
+        EngineMetrics.registerDeviceBusy(metrics.registry(), List.of("cpu"), slot -> 0.25);
         server = ServiceRoutes.listen(vertx, ServiceRoutes.create(vertx, metrics, new HealthChecks()), "127.0.0.1", 0)
                 .await(10, TimeUnit.SECONDS);
     }
@@ -138,12 +139,26 @@ class MonitoringConsistencyTest {
         // The panels the operators rely on are there.
         for (String needed : List.of("stunet_stage_records_total", "stunet_stage_latency_seconds_bucket",
                 "stunet_stage_consumer_lag", "stunet_infer_patches_total", "stunet_infer_batch_fill_ratio_sum",
-                "stunet_infer_forward_seconds_sum")) {
+                "stunet_infer_device_busy_seconds_total", "stunet_stage_rebalances_total")) {
             assertTrue(used.contains(needed), "dashboard lacks " + needed);
         }
         String body = get(ServiceRoutes.METRICS_PATH).body();
         assertTrue(body.contains("outcome=\"dead_letter\""), "the failures panel filters on an outcome the code emits");
         assertTrue(body.contains("outcome=\"ok\""), "the throughput panel filters on an outcome the code emits");
+    }
+
+    @Test
+    void cumulativeMetersAreCountersAndLevelsAreGauges() throws Exception {
+        String body = get(ServiceRoutes.METRICS_PATH).body();
+        for (String counter : List.of("stunet_stage_rebalances_total", "stunet_infer_device_busy_seconds_total",
+                "stunet_stage_records_total", "stunet_stage_retries_total", "stunet_infer_patches_total")) {
+            assertTrue(body.contains("# TYPE " + counter + " counter"), counter + " is not a counter");
+        }
+        for (String gauge : List.of("stunet_stage_in_flight", "stunet_stage_paused_partitions", "stunet_stage_consumer_lag")) {
+            assertTrue(body.contains("# TYPE " + gauge + " gauge"), gauge + " is not a gauge");
+        }
+        assertTrue(body.contains("stunet_infer_device_busy_seconds_total{device=\"cpu#0\",service=\"infer\"} 0.25"),
+                body.lines().filter(l -> l.contains("busy")).toList().toString());
     }
 
     @Test

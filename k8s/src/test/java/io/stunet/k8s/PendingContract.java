@@ -22,6 +22,19 @@ final class PendingContract {
             "infer", Topics.TILE_REQUESTED,
             "postprocess", Topics.TILE_SEGMENTED);
 
+    /**
+     * Topics each role publishes to (docs/pipeline.md, "Topics"): its downstream topic, the
+     * status topic, and the dead letters (every stage; ingest for refused inputs).
+     */
+    static final Map<String, Set<String>> ROLE_OUTPUT_TOPICS = Map.of(
+            "ingest", Set.of(Topics.CASE_SUBMITTED, Topics.STATUS, Topics.DLQ),
+            "preprocess", Set.of(Topics.TILE_REQUESTED, Topics.STATUS, Topics.DLQ),
+            "infer", Set.of(Topics.TILE_SEGMENTED, Topics.STATUS, Topics.DLQ),
+            "postprocess", Set.of(Topics.CASE_COMPLETED, Topics.STATUS, Topics.DLQ));
+
+    /** Topics a role reads without a consumer group: ingest's case status view. */
+    static final Map<String, Set<String>> ROLE_VIEWED_TOPICS = Map.of("ingest", Set.of(Topics.STATUS));
+
     /** Every service role. ingest consumes no pipeline topic (it is an HTTP front door). */
     static final Set<String> ROLES = Set.of("ingest", "preprocess", "infer", "postprocess");
 

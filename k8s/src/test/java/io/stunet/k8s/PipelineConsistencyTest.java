@@ -139,6 +139,23 @@ class PipelineConsistencyTest {
             assertEquals(List.of(port), list(c, "ports").stream().filter(p -> "http".equals(p.get("name")))
                     .map(p -> p.get("containerPort")).toList(), id);
             assertEquals(e.getKey(), args.get(args.indexOf(PendingContract.ROLES_OPTION) + 1));
+            // Kafka: this role's own KafkaUser credentials, and the cluster CA where the truststore points.
+            Map<String, Object> jaas = list(c, "env").stream()
+                    .filter(v -> "STUNET_KAFKA_CLIENT_SASL_JAAS_CONFIG".equals(v.get("name"))).findFirst()
+                    .orElseThrow(() -> new AssertionError(id + ": no Kafka credentials"));
+            String user = "stunet-" + e.getKey();
+            assertEquals(Map.of("name", user, "key", "sasl.jaas.config"), map(jaas, "valueFrom.secretKeyRef"), id);
+            Manifests.get(docs, "KafkaUser", user);
+            String truststore = (String) config.kafkaClientProperties().get("ssl.truststore.location");
+            Map<String, Object> caMount = list(c, "volumeMounts").stream()
+                    .filter(m -> truststore.startsWith(m.get("mountPath") + "/")).findFirst()
+                    .orElseThrow(() -> new AssertionError(id + ": nothing mounted at " + truststore));
+            Map<String, Object> caVolume = list(d, "spec.template.spec.volumes").stream()
+                    .filter(v -> v.get("name").equals(caMount.get("name"))).findFirst().orElseThrow();
+            String cluster = name(Manifests.ofKind(docs, "Kafka").get(0));
+            assertEquals(cluster + "-cluster-ca-cert", at(caVolume, "secret.secretName"), id);
+            assertEquals(List.of(Map.of("key", "ca.crt", "path", truststore.substring(((String) caMount.get("mountPath")).length() + 1))),
+                    at(caVolume, "secret.items"), id);
         }
     }
 
@@ -170,13 +187,36 @@ class PipelineConsistencyTest {
         List<Map<String, Object>> docs = Manifests.overlay(overlay);
         StunetConfig c = config(docs, Map.of());
         Map<String, Object> kafka = Manifests.ofKind(docs, "Kafka").get(0);
-        Map<String, Object> listener = list(kafka, "spec.kafka.listeners").stream()
-                .filter(l -> "internal".equals(l.get("type")) && Boolean.FALSE.equals(l.get("tls"))).findFirst().orElseThrow();
+        List<Map<String, Object>> listeners = list(kafka, "spec.kafka.listeners");
+        assertEquals(1, listeners.size(), overlay + ": one listener, TLS with SCRAM; no plaintext way in");
+        Map<String, Object> listener = listeners.get(0);
+        assertEquals("internal", listener.get("type"), overlay);
+        assertEquals(Boolean.TRUE, listener.get("tls"), overlay);
+        assertEquals("scram-sha-512", at(listener, "authentication.type"), overlay);
+        assertEquals("simple", at(kafka, "spec.kafka.authorization.type"), overlay);
         String bootstrap = name(kafka) + "-kafka-bootstrap." + at(kafka, "metadata.namespace") + ".svc:" + listener.get("port");
         assertEquals(bootstrap, c.getString(StunetConfig.KAFKA_BOOTSTRAP), overlay + ": kafka.bootstrap");
+        Map<String, Object> client = c.kafkaClientProperties();
+        assertEquals("SASL_SSL", client.get("security.protocol"), overlay);
+        assertEquals("SCRAM-SHA-512", client.get("sasl.mechanism"), overlay);
+        assertFalse(c.getBoolean(StunetConfig.TOPICS_CREATE), overlay + ": the users may not create topics");
         for (Map<String, Object> so : Manifests.ofKind(docs, "ScaledObject")) {
             for (Map<String, Object> t : list(so, "spec.triggers")) {
-                assertEquals(bootstrap, at(t, "metadata.bootstrapServers"), overlay + ": " + name(so));
+                String id = overlay + ": " + name(so);
+                assertEquals(bootstrap, at(t, "metadata.bootstrapServers"), id);
+                assertEquals("scram_sha512", at(t, "metadata.sasl"), id);
+                assertEquals("enable", at(t, "metadata.tls"), id);
+                Map<String, Object> auth = Manifests.get(docs, "TriggerAuthentication", (String) at(t, "authenticationRef.name"));
+                Map<String, Map<String, Object>> params = new HashMap<>();
+                for (String ref : List.of("secretTargetRef", "configMapTargetRef")) {
+                    list(auth, "spec." + ref).forEach(p -> params.put((String) p.get("parameter"), p));
+                }
+                assertEquals(Set.of("username", "password", "ca"), params.keySet(), id);
+                String user = (String) map(Manifests.get(docs, "ConfigMap", (String) params.get("username").get("name")), "data")
+                        .get(params.get("username").get("key"));
+                assertEquals(user, params.get("password").get("name"), id + ": password from the KafkaUser's own Secret");
+                Manifests.get(docs, "KafkaUser", user);
+                assertEquals(name(kafka) + "-cluster-ca-cert", params.get("ca").get("name"), id);
             }
         }
         // The stages may reach the brokers on exactly that port.
@@ -335,6 +375,27 @@ class PipelineConsistencyTest {
         assertEquals(fetchMount, serviceMount);
         assertTrue(modelDir.startsWith(serviceMount + "/") && String.valueOf(fetch.get("args")).contains(modelDir),
                 overlay + ": the model is fetched to " + fetch.get("args") + ", infer reads " + modelDir);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "gpu"})
+    void theStoreAndTheModelBelongToTheOverlay(String overlay) throws IOException {
+        List<Map<String, Object>> docs = Manifests.overlay(overlay);
+        StunetConfig c = config(docs, Map.of());
+        String host = java.net.URI.create(c.getString(StunetConfig.STORE_S3_ENDPOINT)).getHost();
+        if (host.contains(".svc")) {
+            // An in-cluster endpoint must be a Service this overlay deploys (the cpu overlay's MinIO).
+            String[] parts = host.split("\\.");
+            Map<String, Object> service = Manifests.get(docs, "Service", parts[0]);
+            assertEquals(parts[1], at(service, "metadata.namespace"), overlay + ": " + host);
+        }
+        Map<String, Object> fetch = list(Manifests.stages(docs).get("infer"), "spec.template.spec.initContainers").get(0);
+        String model = Manifests.env(fetch).get("MODEL_PREFIX");
+        if (overlay.equals("gpu")) {
+            assertFalse(model.endsWith("/demo"), "production serves a real STU-Net model, not the demo: " + model);
+            assertTrue(Manifests.ofKind(docs, "Deployment").stream().noneMatch(d -> name(d).contains("minio")),
+                    "production brings no MinIO of its own");
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
+import io.strimzi.api.kafka.model.user.KafkaUser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -51,12 +52,14 @@ class TypedManifestsTest {
         SERIALIZATION.registerKubernetesResource(Kafka.class);
         SERIALIZATION.registerKubernetesResource(KafkaNodePool.class);
         SERIALIZATION.registerKubernetesResource(KafkaTopic.class);
+        SERIALIZATION.registerKubernetesResource(KafkaUser.class);
     }
 
     private static final Map<String, Class<? extends HasMetadata>> TYPED = Map.ofEntries(
             Map.entry("Kafka", Kafka.class),
             Map.entry("KafkaNodePool", KafkaNodePool.class),
             Map.entry("KafkaTopic", KafkaTopic.class),
+            Map.entry("KafkaUser", KafkaUser.class),
             Map.entry("Namespace", Namespace.class),
             Map.entry("ServiceAccount", ServiceAccount.class),
             Map.entry("Role", Role.class),
@@ -69,6 +72,7 @@ class TypedManifestsTest {
             Map.entry("NetworkPolicy", NetworkPolicy.class));
     private static final Map<String, String> CUSTOM = Map.of(
             "ScaledObject", "keda.sh/v1alpha1",
+            "TriggerAuthentication", "keda.sh/v1alpha1",
             "ServiceMonitor", "monitoring.coreos.com/v1");
 
     static KubernetesResource typed(Map<String, Object> doc) {

@@ -15,10 +15,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -30,6 +33,13 @@ import java.util.TreeMap;
  * the file or a value of the wrong type or range fails with {@code INVALID_CONFIG} naming
  * the key, so a typo stops the service at start instead of being silently ignored.
  * docs/configuration.md holds {@link #markdownTable()}; a test keeps the two in step.
+ *
+ * <p>Keys under {@value #KAFKA_CLIENT_PREFIX} are the one open family: they are Kafka client
+ * properties (security, TLS, timeouts) passed unchanged to every producer, consumer and
+ * admin client ({@code kafka.client.security.protocol}, environment
+ * {@code STUNET_KAFKA_CLIENT_SECURITY_PROTOCOL}), over those of the properties file named by
+ * {@link #KAFKA_CLIENT_PROPERTIES}. Properties the pipeline's guarantees rest on cannot be
+ * set this way, and values of credential-like properties are masked like secrets.
  */
 public final class StunetConfig {
     private static final List<ConfigKey> KEYS = new ArrayList<>();
@@ -57,6 +67,11 @@ public final class StunetConfig {
             "Data directory of the embedded broker; a restart with the same directory resumes.");
     public static final ConfigKey KAFKA_EMBEDDED_PORT = key("kafka.embedded.port", INT, "0", 0,
             "Client port of the embedded broker on 127.0.0.1; 0 picks a free port.");
+    public static final ConfigKey KAFKA_CLIENT_PROPERTIES = key("kafka.client.properties", PATH, "", 0,
+            "Java properties file of Kafka client properties (TLS, SASL) for every producer, consumer and admin client; "
+                    + "`kafka.client.<property>` keys override its entries. Not used with the embedded broker.");
+    public static final ConfigKey KAFKA_STARTUP_TIMEOUT_MS = key("kafka.startup.timeout.ms", INT, "60000", 100,
+            "How long start-up waits for the broker: creating the topics and every partition having a leader.");
     public static final ConfigKey KAFKA_GROUP_PREFIX = key("kafka.group.prefix", STRING, "stunet", 0,
             "Consumer groups are `<prefix>-<stage>`; instances of one stage share a group.");
     public static final ConfigKey KAFKA_MAX_POLL_INTERVAL_MS = key("kafka.max.poll.interval.ms", INT, "300000", 1000,
@@ -67,6 +82,9 @@ public final class StunetConfig {
             "Partitions of the slab-keyed topics (tile.requested, tile.segmented); caps parallel infer consumers.");
     public static final ConfigKey TOPICS_REPLICATION = key("topics.replication", INT, "1", 1,
             "Replication factor of topics created at start-up.");
+    public static final ConfigKey TOPICS_CREATE = key("topics.create", BOOLEAN, "true", 0,
+            "Create missing topics at start-up and wait for their leaders. `false` where the platform owns the topics "
+                    + "(Strimzi `KafkaTopic`s) and each service may only touch its own topics (ACLs).");
     public static final ConfigKey STORE_TYPE = key("store.type", STRING, "local", 0,
             "Claim-check store: `local` (a directory, shared volume in a cluster) or `s3` (S3-compatible).");
     public static final ConfigKey STORE_LOCAL_ROOT = key("store.local.root", PATH, "work/blobs", 0,
@@ -154,10 +172,35 @@ public final class StunetConfig {
     public static final ConfigKey DICOM_STOW_REQUEST_ENDS_SERIES = key("dicom.stow.request.ends.series", BOOLEAN, "false", 0,
             "A STOW-RS request completes every series it stored, without waiting for the quiet period.");
 
-    private final Map<String, String> values;
+    /** Prefix of the pass-through Kafka client properties. */
+    public static final String KAFKA_CLIENT_PREFIX = "kafka.client.";
+    private static final String KAFKA_CLIENT_ENV_PREFIX = "STUNET_KAFKA_CLIENT_";
 
-    private StunetConfig(Map<String, String> values) {
+    /**
+     * Client properties the code sets itself because delivery, commit or addressing
+     * guarantees depend on them, with the key to use instead where there is one.
+     */
+    private static final Map<String, String> RESERVED_CLIENT_PROPERTIES = Map.of(
+            "bootstrap.servers", "set kafka.bootstrap instead",
+            "group.id", "consumer groups are <kafka.group.prefix>-<stage>",
+            "enable.auto.commit", "stages commit offsets themselves, past durable work only",
+            "acks", "records are published with acks=all",
+            "enable.idempotence", "the producer is always idempotent",
+            "key.serializer", "records are JSON through RecordCodec",
+            "value.serializer", "records are JSON through RecordCodec",
+            "key.deserializer", "records are JSON through RecordCodec",
+            "value.deserializer", "records are JSON through RecordCodec");
+
+    /** Property names whose values are credentials (JAAS with passwords, key material, tokens). */
+    private static final java.util.regex.Pattern SENSITIVE_CLIENT_PROPERTY =
+            java.util.regex.Pattern.compile("(?i).*(password|jaas|secret|token|credential|\\.key$|keystore\\.key|certificate\\.chain).*");
+
+    private final Map<String, String> values;
+    private final Map<String, String> clientProperties;
+
+    private StunetConfig(Map<String, String> values, Map<String, String> clientProperties) {
         this.values = values;
+        this.clientProperties = clientProperties;
     }
 
     /** Every key, in documentation order. */
@@ -189,29 +232,77 @@ public final class StunetConfig {
         for (ConfigKey k : KEYS) {
             values.put(k.name(), k.defaultValue());
         }
+        Map<String, String> client = new TreeMap<>();
         if (file != null) {
             for (Map.Entry<String, String> e : readFile(file).entrySet()) {
-                if (!byName.containsKey(e.getKey())) {
+                if (byName.containsKey(e.getKey())) {
+                    values.put(e.getKey(), e.getValue());
+                } else if (e.getKey().startsWith(KAFKA_CLIENT_PREFIX)) {
+                    client.put(e.getKey(), e.getValue());
+                } else {
                     throw invalid(e.getKey(), "unknown configuration key in " + file.getFileName());
                 }
-                values.put(e.getKey(), e.getValue());
             }
         }
+        Set<String> declaredEnv = new HashSet<>();
         for (ConfigKey k : KEYS) {
+            declaredEnv.add(k.envName());
             String v = env.get(k.envName());
             if (v != null) {
                 values.put(k.name(), v);
             }
         }
+        for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+            String name = e.getKey();
+            if (name.startsWith(KAFKA_CLIENT_ENV_PREFIX) && !declaredEnv.contains(name)) {
+                // Kafka client property names are lower case with dots, never underscores.
+                client.put(KAFKA_CLIENT_PREFIX + name.substring(KAFKA_CLIENT_ENV_PREFIX.length())
+                        .toLowerCase(Locale.ROOT).replace('_', '.'), e.getValue());
+            }
+        }
         for (Map.Entry<String, String> e : overrides.entrySet()) {
-            if (!byName.containsKey(e.getKey())) {
+            if (byName.containsKey(e.getKey())) {
+                values.put(e.getKey(), e.getValue());
+            } else if (e.getKey().startsWith(KAFKA_CLIENT_PREFIX)) {
+                client.put(e.getKey(), e.getValue());
+            } else {
                 throw invalid(e.getKey(), "unknown configuration key");
             }
-            values.put(e.getKey(), e.getValue());
         }
-        StunetConfig config = new StunetConfig(values);
+        StunetConfig config = new StunetConfig(values, clientProperties(values.get(KAFKA_CLIENT_PROPERTIES.name()).trim(), client));
         config.validate();
         return config;
+    }
+
+    /** The properties file's entries, then the {@code kafka.client.*} keys, by Kafka property name; reserved ones refused. */
+    private static Map<String, String> clientProperties(String file, Map<String, String> prefixed) {
+        Map<String, String> out = new TreeMap<>();
+        if (!file.isEmpty()) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
+                p.load(r);
+            } catch (IOException | RuntimeException e) {
+                throw invalid(KAFKA_CLIENT_PROPERTIES.name(), "cannot read Kafka client properties file " + file
+                        + ": " + e.getClass().getSimpleName());
+            }
+            p.stringPropertyNames().forEach(k -> out.put(k.trim(), p.getProperty(k).trim()));
+        }
+        prefixed.forEach((k, v) -> out.put(k.substring(KAFKA_CLIENT_PREFIX.length()), v.trim()));
+        for (String name : out.keySet()) {
+            if (name.isEmpty()) {
+                throw invalid(KAFKA_CLIENT_PREFIX, "a Kafka client property name is missing after the prefix");
+            }
+            String why = RESERVED_CLIENT_PROPERTIES.get(name);
+            if (why != null) {
+                throw invalid(KAFKA_CLIENT_PREFIX + name, "cannot be set as a Kafka client property: " + why);
+            }
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** Whether a Kafka client property's value is a credential and must never be printed. */
+    public static boolean sensitiveClientProperty(String name) {
+        return SENSITIVE_CLIENT_PROPERTY.matcher(name).matches();
     }
 
     private static Map<String, String> readFile(Path file) {
@@ -355,6 +446,15 @@ public final class StunetConfig {
         return Duration.ofMillis(getLong(key));
     }
 
+    /**
+     * Kafka client properties for every producer, consumer and admin client against
+     * {@code kafka.bootstrap}: the {@code kafka.client.properties} file overlaid with the
+     * {@code kafka.client.*} keys, by Kafka property name. Values may be credentials: never log them.
+     */
+    public Map<String, Object> kafkaClientProperties() {
+        return Collections.unmodifiableMap(new TreeMap<String, Object>(clientProperties));
+    }
+
     /** Every key with its value, secrets masked: what a service logs at start-up. */
     public Map<String, String> describe() {
         Map<String, String> out = new LinkedHashMap<>();
@@ -362,6 +462,7 @@ public final class StunetConfig {
             String v = getString(k);
             out.put(k.name(), k.secret() && !v.isEmpty() ? "****" : v);
         }
+        clientProperties.forEach((k, v) -> out.put(KAFKA_CLIENT_PREFIX + k, sensitiveClientProperty(k) ? "****" : v));
         return out;
     }
 

@@ -9,6 +9,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -34,14 +35,22 @@ public final class CaseStatusView implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CaseStatusView.class);
 
     private final String bootstrap;
+    private final Map<String, Object> clientProperties;
     private final Map<String, CaseStatus> latest = new ConcurrentHashMap<>();
     private final List<Consumer<CaseStatus>> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean caughtUp;
     private volatile boolean closing;
     private Thread thread;
 
+    /** A view of a broker without client security settings (the embedded one, tests). */
     public CaseStatusView(String bootstrap) {
+        this(bootstrap, Map.of());
+    }
+
+    /** @param clientProperties Kafka client properties of the cluster connection (security, TLS) */
+    public CaseStatusView(String bootstrap, Map<String, Object> clientProperties) {
         this.bootstrap = bootstrap;
+        this.clientProperties = Map.copyOf(clientProperties);
     }
 
     /** Starts reading in the background. */
@@ -91,13 +100,11 @@ public final class CaseStatusView implements AutoCloseable {
 
     private void run() {
         Properties p = new Properties();
+        p.putAll(clientProperties);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> tps = new ArrayList<>();
-            for (PartitionInfo info : consumer.partitionsFor(Topics.STATUS)) {
-                tps.add(new TopicPartition(Topics.STATUS, info.partition()));
-            }
+            List<TopicPartition> tps = statusPartitions(consumer);
             consumer.assign(tps);
             consumer.seekToBeginning(tps);
             Map<TopicPartition, Long> end = consumer.endOffsets(tps);
@@ -109,10 +116,38 @@ public final class CaseStatusView implements AutoCloseable {
                     caughtUp = true;
                 }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             if (!closing) {
                 LOG.error("event=status_view_failed error={}", e.toString(), e);
             }
+        }
+    }
+
+    /**
+     * The status topic's partitions. A topic created moments ago may not be in the metadata
+     * yet (an empty list or an unknown-topic answer), so ask again until it is or the view closes.
+     */
+    private List<TopicPartition> statusPartitions(KafkaConsumer<String, byte[]> consumer) throws InterruptedException {
+        long backoff = 25;
+        while (true) {
+            List<PartitionInfo> infos;
+            try {
+                infos = consumer.partitionsFor(Topics.STATUS, Duration.ofSeconds(10));
+            } catch (RetriableException e) {
+                infos = List.of();
+            }
+            if (!infos.isEmpty() || closing) {
+                List<TopicPartition> tps = new ArrayList<>();
+                for (PartitionInfo info : infos) {
+                    tps.add(new TopicPartition(Topics.STATUS, info.partition()));
+                }
+                return tps;
+            }
+            LOG.info("event=status_topic_not_ready backoff_ms={}", backoff);
+            Thread.sleep(backoff);
+            backoff = Math.min(backoff * 2, 1000);
         }
     }
 

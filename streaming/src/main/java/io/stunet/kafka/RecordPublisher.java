@@ -35,16 +35,17 @@ public final class RecordPublisher implements AutoCloseable {
     private final ExecutorService sender;
 
     /**
-     * @param overrides producer properties applied last (e.g. {@code linger.ms}); durability
-     *                  settings may be tightened here but not relaxed
+     * @param overrides producer properties over the defaults: the cluster's client properties
+     *                  (security, TLS) and tuning such as {@code linger.ms}; bootstrap, acks
+     *                  and idempotence are always the publisher's own
      */
     public RecordPublisher(Vertx vertx, String bootstrap, Map<String, Object> overrides) {
         this.vertx = vertx;
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
         p.putAll(overrides);
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());

@@ -1,6 +1,7 @@
 package io.stunet.kafka;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -121,7 +122,8 @@ public final class StageConsumer<T extends StunetRecord> {
                 .description("assigned partitions paused by backpressure").tag("stage", stage).register(reg);
         Gauge.builder("stunet_stage_consumer_lag", lag, AtomicLong::get)
                 .description("records behind the end of the assigned partitions").tag("stage", stage).register(reg);
-        Gauge.builder("stunet_stage_rebalances", rebalances, AtomicLong::get)
+        // Cumulative, so a counter: Prometheus sees stunet_stage_rebalances_total and increase() works.
+        FunctionCounter.builder("stunet_stage_rebalances", rebalances, AtomicLong::get)
                 .description("partition assignments and revocations seen").tag("stage", stage).register(reg);
         this.succeeded = Counter.builder("stunet_stage_records").tag("stage", stage).tag("outcome", "ok").register(reg);
         this.deadLettered = Counter.builder("stunet_stage_records").tag("stage", stage).tag("outcome", "dead_letter").register(reg);
@@ -140,12 +142,13 @@ public final class StageConsumer<T extends StunetRecord> {
         }
         context = vertx.getOrCreateContext();
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.getBootstrap());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, options.getGroupId());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.putAll(options.getClientProperties());
         // Fetched records wait on the heap until dispatched: at most 2 x the in-flight bound.
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, options.getMaxInFlight());
         p.putAll(options.getConsumerProperties());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.getBootstrap());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, options.getGroupId());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
         running = true;

@@ -28,6 +28,7 @@ public final class StageOptions {
     private BooleanSupplier capacity = () -> true;
     private MeterRegistry registry;
     private final Map<String, Object> consumerProperties = new HashMap<>();
+    private final Map<String, Object> clientProperties = new HashMap<>();
 
     /** Short stage name for metrics, logs, dead letters and status records ({@code infer}, ...). */
     public StageOptions setStage(String stage) {
@@ -115,6 +116,20 @@ public final class StageOptions {
     public StageOptions putConsumerProperty(String key, Object value) {
         consumerProperties.put(key, value);
         return this;
+    }
+
+    /**
+     * Kafka client properties of the cluster connection (security protocol, SASL, TLS), as
+     * {@code StunetConfig#kafkaClientProperties}; applied before the consumer properties.
+     */
+    public StageOptions setClientProperties(Map<String, Object> properties) {
+        clientProperties.clear();
+        clientProperties.putAll(properties);
+        return this;
+    }
+
+    public Map<String, Object> getClientProperties() {
+        return Map.copyOf(clientProperties);
     }
 
     public String getStage() {

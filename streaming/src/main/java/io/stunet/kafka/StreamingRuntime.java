@@ -12,8 +12,9 @@ import io.stunet.topics.TopicCreator;
 import io.stunet.topics.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,10 +29,12 @@ import java.util.function.BooleanSupplier;
  * a JVM ({@code run}), or one per process ({@code serve --roles ...}).
  */
 public final class StreamingRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamingRuntime.class);
     private final Vertx vertx;
     private final StunetConfig config;
     private final LocalBroker broker;
     private final String bootstrap;
+    private final Map<String, Object> clientProperties;
     private final RecordPublisher publisher;
     private final ClaimCheckStore store;
     private final MetricsRegistry metrics;
@@ -39,20 +42,25 @@ public final class StreamingRuntime implements AutoCloseable {
     private final List<StageConsumer<?>> stages = new ArrayList<>();
 
     private StreamingRuntime(Vertx vertx, StunetConfig config, LocalBroker broker, String bootstrap,
-                             ClaimCheckStore store, MetricsRegistry metrics) {
+                             Map<String, Object> clientProperties, ClaimCheckStore store, MetricsRegistry metrics) {
         this.vertx = vertx;
         this.config = config;
         this.broker = broker;
         this.bootstrap = bootstrap;
+        this.clientProperties = clientProperties;
         this.store = store;
         this.metrics = metrics;
-        this.publisher = new RecordPublisher(vertx, bootstrap, Map.of());
+        this.publisher = new RecordPublisher(vertx, bootstrap, clientProperties);
     }
 
     /**
      * Connects to {@code kafka.bootstrap}, or when it is empty starts a local broker with
-     * {@code localBroker}; then creates missing topics and opens the store. Blocking
-     * (seconds): call it before deploying verticles, not on an event loop.
+     * {@code localBroker}; then, unless {@code topics.create} is off, creates missing topics
+     * (waiting until each partition has a leader, up to {@code kafka.startup.timeout.ms}) and
+     * opens the store. Every Kafka client
+     * against an external cluster gets the configured {@code kafka.client.*} properties (TLS,
+     * SASL); the embedded broker is plaintext on loopback and gets none. Blocking (seconds):
+     * call it before deploying verticles, not on an event loop.
      *
      * @param localBroker starts the in-process broker; {@code null} when this process embeds
      *                    none, and then {@code kafka.bootstrap} must be set
@@ -71,11 +79,18 @@ public final class StreamingRuntime implements AutoCloseable {
                         config.getInt(StunetConfig.KAFKA_EMBEDDED_PORT));
                 bootstrap = broker.bootstrapServers();
             }
-            TopicCreator.ensure(bootstrap, Topics.all(config.getInt(StunetConfig.TOPICS_CASE_PARTITIONS),
-                    config.getInt(StunetConfig.TOPICS_TILE_PARTITIONS),
-                    (short) config.getInt(StunetConfig.TOPICS_REPLICATION)), Duration.ofSeconds(60));
+            Map<String, Object> clientProperties = broker != null ? Map.of() : config.kafkaClientProperties();
+            if (!clientProperties.isEmpty()) {
+                // Names only: values may be credentials.
+                LOG.info("event=kafka_client_properties names={}", clientProperties.keySet());
+            }
+            if (config.getBoolean(StunetConfig.TOPICS_CREATE)) {
+                TopicCreator.ensure(bootstrap, clientProperties, Topics.all(config.getInt(StunetConfig.TOPICS_CASE_PARTITIONS),
+                        config.getInt(StunetConfig.TOPICS_TILE_PARTITIONS), (short) config.getInt(StunetConfig.TOPICS_REPLICATION)),
+                        config.getMillis(StunetConfig.KAFKA_STARTUP_TIMEOUT_MS));
+            }
             store = ClaimCheckStores.open(config);
-            return new StreamingRuntime(vertx, config, broker, bootstrap, store, MetricsRegistry.create(service));
+            return new StreamingRuntime(vertx, config, broker, bootstrap, clientProperties, store, MetricsRegistry.create(service));
         } catch (RuntimeException e) {
             if (store != null) {
                 store.close();
@@ -97,7 +112,8 @@ public final class StreamingRuntime implements AutoCloseable {
      */
     public <T extends StunetRecord> StageConsumer<T> stage(String name, String topic, Class<T> type,
                                                           StageHandler<T> handler, BooleanSupplier capacity) {
-        StageOptions options = StageOptions.fromConfig(config, name, topic, bootstrap).setRegistry(metrics.registry());
+        StageOptions options = StageOptions.fromConfig(config, name, topic, bootstrap).setRegistry(metrics.registry())
+                .setClientProperties(clientProperties);
         if (capacity != null) {
             options.setCapacity(capacity);
         }
@@ -131,6 +147,16 @@ public final class StreamingRuntime implements AutoCloseable {
     /** Bootstrap servers of the broker in use (the embedded one's loopback address when embedded). */
     public String bootstrap() {
         return bootstrap;
+    }
+
+    /** Kafka client properties every client of this runtime's broker needs (empty for the embedded one). */
+    public Map<String, Object> clientProperties() {
+        return clientProperties;
+    }
+
+    /** A view (not started) of the case status topic on this runtime's broker, with its client properties. */
+    public CaseStatusView statusView() {
+        return new CaseStatusView(bootstrap, clientProperties);
     }
 
     public boolean embedded() {

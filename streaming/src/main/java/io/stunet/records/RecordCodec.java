@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.stunet.error.ErrorCode;
 import io.stunet.error.InvalidRecordException;
+import io.stunet.error.StunetException;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -16,23 +18,32 @@ import java.util.Map;
 
 /**
  * The one place where pipeline records become JSON and back. Every document starts with
- * {@code "schema"} and {@code "version"}, followed by the record's components. Decoding is
- * strict: unknown schema or version, unknown or missing fields, or malformed JSON all raise
- * {@link InvalidRecordException} ({@code INVALID_RECORD}), which a stage turns into a dead
- * letter. A schema change that is not purely additive gets a new version number here.
+ * {@code "schema"} and {@code "version"} (the schema's MAJOR version), then an optional
+ * {@code "minor"} (absent means 0), then the record's components.
+ *
+ * <p>Versioning lets producers and consumers of adjacent releases share a topic during a
+ * rolling upgrade. A MINOR bump is additive: new optional fields only, which older readers
+ * ignore, so any minor of the major this build reads is accepted and unknown fields are
+ * dropped. A MAJOR bump (a field removed, renamed, retyped or made required, or a new enum
+ * constant) is refused with {@code UNSUPPORTED_RECORD_VERSION}, which a stage turns into a
+ * dead letter that can be replayed once every consumer reads the new major. Everything
+ * else that is wrong (malformed JSON, unknown schema, a missing required field, an
+ * invariant broken) raises {@link InvalidRecordException} ({@code INVALID_RECORD}).
+ * "minor" is written only when above 0, so documents of minor 0 are exactly what releases
+ * before this scheme wrote and strictly read.
  */
 public final class RecordCodec {
-    /** Wire identity of a record type. */
-    public record Schema(String name, int version, Class<? extends StunetRecord> type) {
+    /** Wire identity of a record type: name, the major version this build reads and writes, and its minor. */
+    public record Schema(String name, int major, int minor, Class<? extends StunetRecord> type) {
     }
 
     private static final List<Schema> SCHEMAS = List.of(
-            new Schema("stunet.case.submitted", 1, CaseSubmitted.class),
-            new Schema("stunet.tile.requested", 1, TileRequested.class),
-            new Schema("stunet.tile.segmented", 1, TileSegmented.class),
-            new Schema("stunet.case.completed", 1, CaseCompleted.class),
-            new Schema("stunet.case.status", 1, CaseStatus.class),
-            new Schema("stunet.dead.letter", 1, DeadLetter.class));
+            new Schema("stunet.case.submitted", 1, 0, CaseSubmitted.class),
+            new Schema("stunet.tile.requested", 1, 0, TileRequested.class),
+            new Schema("stunet.tile.segmented", 1, 0, TileSegmented.class),
+            new Schema("stunet.case.completed", 1, 0, CaseCompleted.class),
+            new Schema("stunet.case.status", 1, 0, CaseStatus.class),
+            new Schema("stunet.dead.letter", 1, 0, DeadLetter.class));
 
     private static final Map<Class<?>, Schema> BY_TYPE = new LinkedHashMap<>();
     private static final Map<String, Schema> BY_NAME = new LinkedHashMap<>();
@@ -44,8 +55,9 @@ public final class RecordCodec {
         }
     }
 
+    /** Lenient about unknown fields (additive minors), strict about everything else. */
     private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -74,7 +86,10 @@ public final class RecordCodec {
         Schema s = schemaOf(record.getClass());
         ObjectNode out = MAPPER.createObjectNode();
         out.put("schema", s.name());
-        out.put("version", s.version());
+        out.put("version", s.major());
+        if (s.minor() > 0) {
+            out.put("minor", s.minor());
+        }
         out.setAll((ObjectNode) MAPPER.valueToTree(record));
         try {
             return MAPPER.writeValueAsBytes(out);
@@ -109,6 +124,7 @@ public final class RecordCodec {
         }
         JsonNode name = obj.remove("schema");
         JsonNode version = obj.remove("version");
+        JsonNode minor = obj.remove("minor");
         if (name == null || !name.isTextual()) {
             throw new InvalidRecordException("record has no schema name");
         }
@@ -119,9 +135,13 @@ public final class RecordCodec {
         if (version == null || !version.isInt()) {
             throw new InvalidRecordException("record " + s.name() + " has no integer version");
         }
-        if (version.asInt() != s.version()) {
-            throw new InvalidRecordException("unsupported version " + version.asInt() + " of " + s.name()
-                    + " (this build reads version " + s.version() + ")");
+        if (minor != null && (!minor.isInt() || minor.asInt() < 0)) {
+            throw new InvalidRecordException("record " + s.name() + " has a minor version that is not a non-negative integer");
+        }
+        if (version.asInt() != s.major()) {
+            throw new StunetException(ErrorCode.UNSUPPORTED_RECORD_VERSION, "unsupported major version "
+                    + version.asInt() + (minor == null ? "" : "." + minor.asInt()) + " of " + s.name()
+                    + " (this build reads major " + s.major() + ", any minor)");
         }
         try {
             return MAPPER.treeToValue(obj, s.type());

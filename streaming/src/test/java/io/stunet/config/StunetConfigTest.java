@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -112,6 +113,46 @@ class StunetConfigTest {
         assertEquals("****", c.describe().get("store.s3.secret.key"));
         assertFalse(c.describe().toString().contains("hunter2"));
         assertEquals("hunter2", c.getString(StunetConfig.STORE_S3_SECRET_KEY));
+    }
+
+    @Test
+    void kafkaClientPropertiesComeFromTheFileTheKeysAndTheEnvironment() throws Exception {
+        Path props = dir.resolve("client.properties");
+        Files.writeString(props, "security.protocol=SSL\nssl.truststore.location=/etc/ca.p12\nssl.truststore.type=PKCS12\n");
+        Path yaml = dir.resolve("stunet.yaml");
+        Files.writeString(yaml, "kafka:\n  client:\n    properties: " + props + "\n    ssl.truststore.type: JKS\n"
+                + "    sasl:\n      mechanism: SCRAM-SHA-512\n");
+        StunetConfig c = StunetConfig.load(yaml, Map.of("STUNET_KAFKA_CLIENT_SECURITY_PROTOCOL", "SASL_SSL",
+                "STUNET_KAFKA_CLIENT_SASL_JAAS_CONFIG", "ScramLoginModule required username=\"u\" password=\"hunter2\";"),
+                Map.of("kafka.client.request.timeout.ms", "20000"));
+        assertEquals(Map.of("security.protocol", "SASL_SSL", "ssl.truststore.location", "/etc/ca.p12",
+                "ssl.truststore.type", "JKS", "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", "ScramLoginModule required username=\"u\" password=\"hunter2\";",
+                "request.timeout.ms", "20000"), c.kafkaClientProperties());
+        assertEquals(props, c.getOptionalPath(StunetConfig.KAFKA_CLIENT_PROPERTIES));
+        assertEquals("****", c.describe().get("kafka.client.sasl.jaas.config"));
+        assertEquals("SASL_SSL", c.describe().get("kafka.client.security.protocol"));
+        assertFalse(c.describe().toString().contains("hunter2"));
+        assertEquals(Map.of(), StunetConfig.defaults().kafkaClientProperties());
+        for (String sensitive : List.of("ssl.keystore.password", "ssl.key.password", "ssl.keystore.key", "sasl.jaas.config",
+                "sasl.oauthbearer.client.credentials.client.secret", "ssl.keystore.certificate.chain")) {
+            assertTrue(StunetConfig.sensitiveClientProperty(sensitive), sensitive);
+        }
+        for (String plain : List.of("security.protocol", "sasl.mechanism", "ssl.truststore.location", "ssl.keystore.type")) {
+            assertFalse(StunetConfig.sensitiveClientProperty(plain), plain);
+        }
+    }
+
+    @Test
+    void kafkaClientPropertiesThePipelineOwnsAreRefused() {
+        assertInvalid(Map.of("kafka.client.bootstrap.servers", "x:9092"), "kafka.client.bootstrap.servers");
+        assertInvalid(Map.of("kafka.client.enable.auto.commit", "true"), "kafka.client.enable.auto.commit");
+        assertInvalid(Map.of("kafka.client.acks", "1"), "kafka.client.acks");
+        assertInvalid(Map.of("kafka.client.group.id", "g"), "kafka.client.group.id");
+        assertInvalid(Map.of("kafka.client.properties", dir.resolve("missing.properties").toString()), "kafka.client.properties");
+        StunetException e = assertThrows(StunetException.class, () -> StunetConfig.load(null,
+                Map.of("STUNET_KAFKA_CLIENT_ENABLE_IDEMPOTENCE", "false"), Map.of()));
+        assertTrue(e.getMessage().contains("kafka.client.enable.idempotence"), e.getMessage());
     }
 
     @Test

@@ -71,7 +71,7 @@ class StreamingRuntimeTest {
                 s.start();
             }
             String joinDeployment = vertx.deployVerticle(joinVerticle).await(30, TimeUnit.SECONDS);
-            try (CaseStatusView view = new CaseStatusView(runtime.bootstrap()).start()) {
+            try (CaseStatusView view = runtime.statusView().start()) {
                 Map<String, byte[]> inputs = new java.util.HashMap<>();
                 List<Future<Void>> sent = new ArrayList<>();
                 for (int i = 0; i < 4; i++) {

@@ -60,7 +60,8 @@ class RecordCodecTest {
             assertEquals(List.of("schema", "version"), fields.subList(0, 2));
             RecordCodec.Schema s = RecordCodec.schemaOf(r.getClass());
             assertEquals(s.name(), tree.get("schema").asText());
-            assertEquals(s.version(), tree.get("version").asInt());
+            assertEquals(s.major(), tree.get("version").asInt());
+            assertEquals(0, s.minor(), "minor 0 is not written, so previous releases read these documents");
             Set<String> components = java.util.Arrays.stream(r.getClass().getRecordComponents())
                     .map(java.lang.reflect.RecordComponent::getName).collect(Collectors.toSet());
             assertEquals(components, Set.copyOf(fields.subList(2, fields.size())));
@@ -84,10 +85,9 @@ class RecordCodecTest {
     }
 
     @Test
-    void unknownSchemaOrVersionIsAnInvalidRecord() throws Exception {
+    void unknownSchemaOrMissingVersionIsAnInvalidRecord() throws Exception {
         ObjectNode tile = (ObjectNode) JSON.readTree(RecordCodec.encode(samples().get(1)));
         assertInvalid(bytes(tile.deepCopy().put("schema", "stunet.something.else")), "unknown record schema");
-        assertInvalid(bytes(tile.deepCopy().put("version", 2)), "unsupported version 2");
         ObjectNode noVersion = tile.deepCopy();
         noVersion.remove("version");
         assertInvalid(bytes(noVersion), "no integer version");
@@ -97,15 +97,42 @@ class RecordCodecTest {
     }
 
     @Test
-    void missingUnknownOrInconsistentFieldsAreInvalidRecords() throws Exception {
+    void missingOrInconsistentFieldsAreInvalidRecords() throws Exception {
         ObjectNode tile = (ObjectNode) JSON.readTree(RecordCodec.encode(samples().get(1)));
         ObjectNode missing = tile.deepCopy();
         missing.remove("slabCount");
         assertInvalid(bytes(missing), "malformed stunet.tile.requested");
-        assertInvalid(bytes(tile.deepCopy().put("extra", 1)), "malformed stunet.tile.requested");
         assertInvalid(bytes(tile.deepCopy().put("slab", 7)), "malformed stunet.tile.requested");
         assertInvalid(bytes(tile.deepCopy().put("zEnd", 10)), "malformed stunet.tile.requested");
         assertInvalid(bytes(tile.deepCopy().put("slab", "one")), "malformed stunet.tile.requested");
+    }
+
+    @Test
+    void aNewerMinorWithAdditionalFieldsIsReadAndTheFieldsIgnored() throws Exception {
+        for (StunetRecord r : samples()) {
+            ObjectNode doc = (ObjectNode) JSON.readTree(RecordCodec.encode(r));
+            doc.put("minor", 7);
+            doc.put("addedInMinor7", "x");
+            doc.putObject("nested").put("deep", 1);
+            assertEquals(r, RecordCodec.decode(bytes(doc), r.getClass()));
+        }
+        ObjectNode tile = (ObjectNode) JSON.readTree(RecordCodec.encode(samples().get(1)));
+        ((ObjectNode) tile.get("volume")).put("storageClass", "cold");
+        assertEquals(samples().get(1), RecordCodec.decode(bytes(tile)), "unknown fields of nested values are ignored too");
+        assertInvalid(bytes(tile.deepCopy().put("minor", -1)), "minor version");
+        assertInvalid(bytes(tile.deepCopy().put("minor", "2")), "minor version");
+    }
+
+    @Test
+    void anotherMajorVersionIsUnsupportedNotInvalid() throws Exception {
+        ObjectNode tile = (ObjectNode) JSON.readTree(RecordCodec.encode(samples().get(1)));
+        for (int major : new int[]{0, 2, 3}) {
+            io.stunet.error.StunetException e = assertThrows(io.stunet.error.StunetException.class,
+                    () -> RecordCodec.decode(bytes(tile.deepCopy().put("version", major).put("minor", 1))));
+            assertEquals(ErrorCode.UNSUPPORTED_RECORD_VERSION, e.code());
+            assertEquals("unsupported major version " + major + ".1 of stunet.tile.requested (this build reads major 1, any minor)",
+                    e.getMessage());
+        }
     }
 
     @Test

@@ -2,12 +2,15 @@ package io.stunet.infer.service;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.stunet.engine.EngineListener;
 
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * The inference engine's hooks as Prometheus meters: network inputs run
@@ -24,6 +27,23 @@ public final class EngineMetrics implements EngineListener {
 
     public EngineMetrics(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    /**
+     * Per device slot, the cumulative seconds it spent on forward passes plus aggregation,
+     * as a counter ({@code stunet_infer_device_busy_seconds_total{device="gpu0#0"}}): its
+     * rate() is the device's busy ratio.
+     *
+     * @param busySeconds busy seconds so far of the slot with the given index
+     */
+    public static void registerDeviceBusy(MeterRegistry registry, List<String> devices, IntToDoubleFunction busySeconds) {
+        for (int i = 0; i < devices.size(); i++) {
+            int slot = i;
+            FunctionCounter.builder("stunet_infer_device_busy_seconds", busySeconds, f -> f.applyAsDouble(slot))
+                    .tag("device", devices.get(i) + "#" + i)
+                    .description("Forward-pass plus aggregation time of a device slot; rate() gives the busy ratio")
+                    .register(registry);
+        }
     }
 
     @Override

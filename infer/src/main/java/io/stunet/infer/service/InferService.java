@@ -1,7 +1,6 @@
 package io.stunet.infer.service;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.stunet.engine.InferenceEngine;
 import io.stunet.engine.SlabRequest;
@@ -70,14 +69,7 @@ public final class InferService {
         MeterRegistry registry = runtime.metrics().registry();
         this.computed = Counter.builder("stunet_infer_slabs_total").tag("result", "computed").register(registry);
         this.reused = Counter.builder("stunet_infer_slabs_total").tag("result", "reused").register(registry);
-        List<String> devices = engine.options().devices();
-        for (int i = 0; i < devices.size(); i++) {
-            int slot = i;
-            Gauge.builder("stunet_infer_device_busy_seconds", engine, e -> e.busyNanos()[slot] / 1e9)
-                    .tag("device", devices.get(i) + "#" + i)
-                    .description("Forward-pass plus aggregation time of a device slot; rate() gives the busy ratio")
-                    .register(registry);
-        }
+        EngineMetrics.registerDeviceBusy(registry, engine.options().devices(), slot -> engine.busyNanos()[slot] / 1e9);
     }
 
     /** The stage as a verticle on {@code stunet.tile.requested}, paused while the engine is full. */
