@@ -16,7 +16,7 @@ import io.stunet.preview.Window;
 import io.stunet.stats.ClassStatistics;
 import io.stunet.stats.StatsJson;
 import io.stunet.stats.StatsReport;
-import io.stunet.tiling.LabelMap;
+import io.stunet.slab.SlabLabels;
 import io.stunet.volume.DataType;
 import io.stunet.volume.Volume;
 import io.stunet.window.VolumeSource;
@@ -59,7 +59,7 @@ public final class CaseSegmenter {
         stage.accept("preprocessing");
         PreprocessedCase pre = preprocessor.run(volume);
         stage.accept("inference");
-        LabelMap net = engine.predictCase(name, VolumeSource.of(pre.data(), pre.channels(), pre.shape()), slabs);
+        SlabLabels net = engine.predictCase(name, VolumeSource.of(pre.data(), pre.channels(), pre.shape()), slabs);
         stage.accept("export");
         LabelMask mask = net.bytes() != null
                 ? MaskExporter.export(net.bytes(), pre.properties(), mode)

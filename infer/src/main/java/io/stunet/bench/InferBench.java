@@ -7,7 +7,7 @@ import io.stunet.engine.EngineListener;
 import io.stunet.engine.EngineOptions;
 import io.stunet.engine.InferenceEngine;
 import io.stunet.engine.MirrorSet;
-import io.stunet.tiling.LabelMap;
+import io.stunet.slab.SlabLabels;
 import io.stunet.window.PatchExtractor;
 import io.stunet.window.SlidingWindowPlan;
 import io.stunet.window.Tile;
@@ -168,7 +168,7 @@ public final class InferBench {
             aggregate.set(0);
             inputs.set(0);
             long t0 = System.nanoTime();
-            LabelMap labels = engine.predictCase("bench", source, slabs);
+            SlabLabels labels = engine.predictCase("bench", source, slabs);
             long total = System.nanoTime() - t0;
             r.put("seconds", total / 1e9);
             r.put("inputs", inputs.get());

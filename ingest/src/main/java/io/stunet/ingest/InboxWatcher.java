@@ -1,6 +1,7 @@
 package io.stunet.ingest;
 
 import io.stunet.error.StunetException;
+import io.stunet.nifti.NiftiNames;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -15,7 +16,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -94,8 +94,7 @@ final class InboxWatcher {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                String lower = name.toLowerCase(Locale.ROOT);
-                if (name.startsWith(".") || !(lower.endsWith(".nii") || lower.endsWith(".nii.gz"))) {
+                if (name.startsWith(".") || !NiftiNames.isNifti(name)) {
                     continue;
                 }
                 BasicFileAttributes attrs;

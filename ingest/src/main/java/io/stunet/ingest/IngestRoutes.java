@@ -2,6 +2,7 @@ package io.stunet.ingest;
 
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
+import io.stunet.nifti.NiftiNames;
 import io.stunet.kafka.CaseStatusView;
 import io.stunet.records.CaseIds;
 import io.stunet.records.CaseState;
@@ -403,7 +404,7 @@ final class IngestRoutes {
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,200}")) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "name must be a plain file name of [A-Za-z0-9._-]");
         }
-        UriRoots.requireNiftiName(name);
+        NiftiNames.requireNifti(name);
     }
 
     private static long parseLength(String raw) {

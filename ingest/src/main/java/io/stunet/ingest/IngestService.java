@@ -1,5 +1,6 @@
 package io.stunet.ingest;
 
+import io.stunet.nifti.NiftiNames;
 import io.stunet.config.StunetConfig;
 import io.stunet.kafka.CaseStatusView;
 import io.stunet.kafka.StreamingRuntime;
@@ -113,7 +114,7 @@ public final class IngestService implements AutoCloseable {
     Future<Submission> submit(Path file, String inputName, Map<String, String> options, String source) {
         Map<String, String> canonical;
         try {
-            UriRoots.requireNiftiName(file.getFileName().toString());
+            NiftiNames.requireNifti(file.getFileName().toString());
             canonical = SubmitOptions.override(options, k -> null);
         } catch (RuntimeException e) {
             return Future.failedFuture(e);

@@ -29,7 +29,7 @@ import io.stunet.records.TileSegmented;
 import io.stunet.store.BlobKeys;
 import io.stunet.store.ClaimCheckStore;
 import io.stunet.store.Digests;
-import io.stunet.tiling.LabelSlab;
+import io.stunet.slab.SlabLabels;
 import io.stunet.topics.Topics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -178,7 +178,7 @@ public final class InferService {
 
     /** Blocking: stores the slab's labels (deterministic key, identical bytes on a repeat). */
     private TileSegmented write(TileRequested t, SlabResult r) {
-        LabelSlab l = r.labels();
+        SlabLabels l = r.labels();
         byte[] blob = new SlabLabels(l.z0(), l.z1(), l.height(), l.width(), l.bytes(), l.shorts()).encode();
         BlobRef ref = runtime.store().put(BlobKeys.slabLabels(t.caseId(), t.slab()), blob);
         return new TileSegmented(t.caseId(), t.slab(), t.slabCount(), t.zStart(), t.zEnd(), ref, r.device(),
