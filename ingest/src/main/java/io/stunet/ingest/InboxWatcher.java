@@ -42,17 +42,20 @@ final class InboxWatcher {
     private final Path dir;
     private final long stableNanos;
     private final long pollMs;
-    private final IngestService service;
+    private final CaseSubmitter submitter;
+    private final Map<String, String> options;
     private final Map<Path, Seen> seen = new HashMap<>();
     private boolean scanning;
     private long timer = -1;
 
-    InboxWatcher(Vertx vertx, Path dir, long stableMs, IngestService service) {
+    /** @param options canonical case options every inbox file is submitted with */
+    InboxWatcher(Vertx vertx, Path dir, long stableMs, CaseSubmitter submitter, Map<String, String> options) {
         this.vertx = vertx;
         this.dir = dir;
         this.stableNanos = stableMs * 1_000_000L;
         this.pollMs = Math.max(50, Math.min(1000, stableMs / 4));
-        this.service = service;
+        this.submitter = submitter;
+        this.options = options;
     }
 
     /** Creates the directories and starts polling on the caller's context. */
@@ -139,7 +142,7 @@ final class InboxWatcher {
     }
 
     private Future<Void> submitOne(Path file) {
-        return service.submit(file, file.getFileName().toString(), service.defaultOptions(), "inbox")
+        return submitter.submit(file, file.getFileName().toString(), options, "inbox")
                 .transform(ar -> {
                     boolean ok = ar.succeeded();
                     if (ar.failed() && !(ar.cause() instanceof RefusedInputException)) {

@@ -46,28 +46,27 @@ final class IngestRoutes {
     private static final long SSE_HEARTBEAT_MS = 15_000;
 
     private final Vertx vertx;
-    private final IngestService service;
     private final CaseSubmitter submitter;
+    private final Map<String, String> defaults;
     private final CaseStatusView view;
     private final ClaimCheckStore store;
     private final IngestMetrics metrics;
     private final long maxBody;
     private final Path spoolDir;
     private final List<byte[]> tokenDigests;
-    private final UriRoots roots;
 
-    IngestRoutes(Vertx vertx, IngestService service, CaseSubmitter submitter, CaseStatusView view, ClaimCheckStore store,
-                 IngestMetrics metrics, long maxBody, Path spoolDir, List<String> tokens, UriRoots roots) {
+    /** @param defaults canonical options of a submission that gives none */
+    IngestRoutes(Vertx vertx, CaseSubmitter submitter, Map<String, String> defaults, CaseStatusView view,
+                 ClaimCheckStore store, IngestMetrics metrics, long maxBody, Path spoolDir, List<String> tokens) {
         this.vertx = vertx;
-        this.service = service;
         this.submitter = submitter;
+        this.defaults = defaults;
         this.view = view;
         this.store = store;
         this.metrics = metrics;
         this.maxBody = maxBody;
         this.spoolDir = spoolDir;
         this.tokenDigests = tokens.stream().map(IngestRoutes::sha256).toList();
-        this.roots = roots;
     }
 
     /** Mounts the guard (latency, traversal), the open document route and the protected API. */
@@ -162,7 +161,7 @@ final class IngestRoutes {
                     throw new StunetException(ErrorCode.INVALID_REQUEST, "unknown query parameter " + p);
                 }
             }
-            options = SubmitOptions.override(service.defaultOptions(), req::getParam);
+            options = SubmitOptions.override(defaults, req::getParam);
             name = req.getParam("name");
             if (name != null) {
                 requireFileName(name);
@@ -280,7 +279,7 @@ final class IngestRoutes {
                         throw new StunetException(ErrorCode.INVALID_REQUEST, "unknown field " + f);
                     }
                 }
-                options = SubmitOptions.override(service.defaultOptions(),
+                options = SubmitOptions.override(defaults,
                         k -> json.getValue(k) == null ? null : json.getValue(k).toString());
                 uri = json.getValue("uri") instanceof String s ? s : null;
                 name = json.getValue("name") instanceof String s ? s : null;
@@ -294,7 +293,7 @@ final class IngestRoutes {
                 ctx.fail(e);
                 return;
             }
-            service.submitUri(uri, name, options, "uri").onSuccess(s -> respond(ctx, s)).onFailure(ctx::fail);
+            submitter.submitUri(uri, name, options, "uri").onSuccess(s -> respond(ctx, s)).onFailure(ctx::fail);
         });
         req.resume();
     }

@@ -6,7 +6,6 @@ import io.stunet.kafka.CaseStatusView;
 import io.stunet.kafka.StreamingRuntime;
 import io.stunet.metrics.ServiceRoutes;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +53,7 @@ public final class IngestService implements AutoCloseable {
         this.metrics = new IngestMetrics(runtime.metrics().registry());
         this.view = new CaseStatusView(runtime.bootstrap());
         metrics.casesByState(view);
-        this.submitter = new CaseSubmitter(runtime, modelSha256, view, metrics);
+        this.submitter = new CaseSubmitter(runtime, modelSha256, view, metrics, roots, spoolDir);
         view.start();
         runtime.health().register("ingest.status-view", view::caughtUp);
     }
@@ -84,7 +83,21 @@ public final class IngestService implements AutoCloseable {
      * {@code null}, an own server as {@link #deploy()}. Completes with the deployment id.
      */
     public Future<String> deploy(Router router) {
-        IngestVerticle v = new IngestVerticle(this, router);
+        IngestVerticle v;
+        try {
+            String inboxDir = config.getOptional(StunetConfig.INGEST_INBOX_DIR);
+            InboxWatcher inbox = inboxDir == null ? null : new InboxWatcher(runtime.vertx(), Path.of(inboxDir),
+                    config.getLong(StunetConfig.INGEST_INBOX_STABLE_MS), submitter, defaults);
+            if (router != null) {
+                mountApi(router);
+                v = IngestVerticle.mounted(inbox, this::close);
+            } else {
+                v = IngestVerticle.serving(router(), config.getString(StunetConfig.HTTP_HOST),
+                        config.getInt(StunetConfig.HTTP_PORT), inbox, this::close);
+            }
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
         verticle = v;
         return runtime.vertx().deployVerticle(v);
     }
@@ -122,20 +135,6 @@ public final class IngestService implements AutoCloseable {
         return submitter.submit(file, inputName, canonical, source);
     }
 
-    /** Resolves a {@code uri} against the configured roots (spooling S3 objects) and submits it. */
-    Future<Submission> submitUri(String uri, String name, Map<String, String> options, String source) {
-        Vertx vertx = runtime.vertx();
-        return vertx.executeBlocking(() -> roots.resolve(uri, spoolDir), false).compose(r ->
-                submitter.submit(r.file(), name != null ? name : r.name(), options, source).onComplete(ar -> {
-                    if (r.temporary()) {
-                        vertx.executeBlocking(() -> {
-                            UriRoots.deleteQuietly(r.file());
-                            return null;
-                        }, false);
-                    }
-                }));
-    }
-
     /** A router with the operational endpoints and the ingest API (what the verticle serves). */
     public Router router() {
         Router router = ServiceRoutes.create(runtime.vertx(), runtime.metrics(), runtime.health());
@@ -143,14 +142,18 @@ public final class IngestService implements AutoCloseable {
         return router;
     }
 
-    /** Mounts the ingest API (and {@code /openapi.yaml}) on an existing router. */
+    /**
+     * Mounts the ingest API (and {@code /openapi.yaml}) on an existing router. Further APIs
+     * of the service are mounted here next to {@link IngestRoutes}, on the same guard and
+     * authentication.
+     */
     public void mountApi(Router router) {
         List<String> tokens = config.getList(StunetConfig.INGEST_AUTH_TOKENS);
         if (tokens.isEmpty()) {
             LOG.warn("event=ingest_auth_disabled reason=\"ingest.auth.tokens is empty\"");
         }
-        new IngestRoutes(runtime.vertx(), this, submitter, view, runtime.store(), metrics,
-                config.getLong(StunetConfig.INGEST_MAX_BODY_BYTES), spoolDir, tokens, roots).mount(router);
+        new IngestRoutes(runtime.vertx(), submitter, defaults, view, runtime.store(), metrics,
+                config.getLong(StunetConfig.INGEST_MAX_BODY_BYTES), spoolDir, tokens).mount(router);
     }
 
     /** The latest status of every case (for {@code run}'s progress and tests). */
@@ -161,14 +164,6 @@ public final class IngestService implements AutoCloseable {
     /** The canonical options a submission without options gets. */
     public Map<String, String> defaultOptions() {
         return defaults;
-    }
-
-    StunetConfig config() {
-        return config;
-    }
-
-    Vertx vertx() {
-        return runtime.vertx();
     }
 
     /** Stops the status view; idempotent. */
