@@ -37,8 +37,7 @@ import java.util.List;
 /**
  * The preprocess stage: a thin adapter from {@code stunet.case.submitted} to
  * {@code stunet.tile.requested}. For each case it decodes the input blob in memory (no scratch
- * files), runs the
- * {@link Preprocessor} of the model card, writes {@code preprocessed.f32} (raw little-endian
+ * files), runs the {@link Preprocessor} of the model card (the step {@code predict} runs), writes {@code preprocessed.f32} (raw little-endian
  * float32, C order (c, z, y, x)) and {@code preprocessed.json} ({@link CaseManifest}), and
  * publishes one {@link TileRequested} per z-slab with the planes it owns and the planes its
  * tiles read ({@link SlabPlan}). The work runs on a worker pool of its own; the handler never
