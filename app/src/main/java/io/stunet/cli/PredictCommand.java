@@ -80,15 +80,11 @@ public final class PredictCommand implements Callable<Integer> {
         List<String> failures = new ArrayList<>();
         long start = System.nanoTime();
         EngineProgress progress = new EngineProgress();
-        EngineOptions options = new EngineOptions()
+        EngineOptions options = EngineOptions.forModel(card)
                 .devices(seg.devices)
                 .batchSize(seg.batch)
                 .tta(seg.tta)
-                .mirrorAxes(card.mirrorAxesArray())
                 .step(seg.step)
-                .classes(card.numClasses())
-                .patch(card.patchSizeArray())
-                .inputChannels(card.inputChannels())
                 .listener(progress);
         try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), options)) {
             CaseSegmenter segmenter = new CaseSegmenter(card, engine, mode, seg.slabs, seg.preview);

@@ -9,7 +9,9 @@ import io.stunet.model.ModelCard;
 import io.stunet.ingest.IngestService;
 import io.stunet.ingest.RefusedInputException;
 import io.stunet.ingest.SubmitOptions;
+import io.stunet.postprocess.CaseArtifact;
 import io.stunet.predict.CaseFiles;
+import io.stunet.predict.CaseSegmenter;
 import io.stunet.records.CaseState;
 import io.stunet.records.CaseStatus;
 import io.stunet.store.BlobKeys;
@@ -17,10 +19,8 @@ import io.stunet.store.ClaimCheckStore;
 import io.vertx.core.Vertx;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -28,6 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -37,9 +39,9 @@ import java.util.function.Consumer;
  * file of the input directory is submitted the way ingest takes any input (a case already
  * known with the same input, model and options is not computed again; an unusable file is
  * dead-lettered by ingest),
- * progress is reported from the status topic, and each completed case's mask and statistics
- * are copied from the store into the output directory as {@code NAME_seg.nii.gz} and
- * {@code NAME_stats.json}, the names {@code predict} uses.
+ * progress is reported from the status topic (a listener on the status view), and each
+ * completed case's outputs are written from the store into the output directory under the
+ * names {@code predict} uses ({@link CaseArtifact.Kind}).
  */
 public final class PipelineRun {
     /** Options of one run; {@code config} may be {@code null}. */
@@ -123,25 +125,14 @@ public final class PipelineRun {
                 }
                 names.computeIfAbsent(id, k -> new ArrayList<>()).add(CaseFiles.caseName(f));
             }
-            long deadline = o.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + o.timeout().toNanos();
-            while (true) {
-                double sum = 0;
-                int finals = 0;
-                for (String id : names.keySet()) {
-                    CaseStatus s = view.get(id).orElse(null);
-                    if (s != null) {
-                        sum += s.state().isFinal() ? 1.0 : s.progress();
-                        finals += s.state().isFinal() ? 1 : 0;
-                    }
-                }
-                progress.accept(new double[] {sum / names.size(), finals, names.size()});
-                if (finals == names.size()) {
-                    break;
-                }
-                if (System.nanoTime() > deadline) {
-                    break;
-                }
-                sleep(100);
+            // Progress and the end of the run come from the status view's listener, not from polling it.
+            Tracker tracker = new Tracker(view, names.keySet(), progress);
+            Runnable stopTracking = view.addListener(s -> tracker.update());
+            try {
+                tracker.update();
+                tracker.await(o.timeout());
+            } finally {
+                stopTracking.run();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             List<CaseOutcome> outcomes = new ArrayList<>();
@@ -149,7 +140,7 @@ public final class PipelineRun {
                 CaseStatus s = view.get(e.getKey()).orElse(null);
                 for (String name : e.getValue()) {
                     if (s != null && s.state() == CaseState.COMPLETED) {
-                        writeOutputs(rt.store(), e.getKey(), name, o.output(), o.preview());
+                        writeOutputs(rt.store(), e.getKey(), name, o.output());
                         outcomes.add(new CaseOutcome(name, e.getKey(), CaseState.COMPLETED, null, null));
                     } else if (s != null && s.state() == CaseState.FAILED) {
                         outcomes.add(new CaseOutcome(name, e.getKey(), CaseState.FAILED, s.errorCode(), s.errorMessage()));
@@ -174,22 +165,66 @@ public final class PipelineRun {
         }
     }
 
-    /** Copies a completed case's mask and statistics (and preview) from the store, atomically per file. */
-    public static void writeOutputs(ClaimCheckStore store, String caseId, String name, Path out, boolean preview) {
-        copy(store, BlobKeys.mask(caseId), out.resolve(name + "_seg.nii.gz"));
-        copy(store, BlobKeys.stats(caseId), out.resolve(name + "_stats.json"));
-        if (preview && store.exists(BlobKeys.preview(caseId))) {
-            copy(store, BlobKeys.preview(caseId), out.resolve(name + "_preview.png"));
+    /**
+     * Writes every output a completed case has in the store ({@link CaseArtifact.Kind}) as
+     * {@code out/NAME + suffix} through {@link AtomicFiles}; the mask and the statistics must be there.
+     */
+    public static void writeOutputs(ClaimCheckStore store, String caseId, String name, Path out) {
+        List<CaseArtifact> artifacts = new ArrayList<>();
+        for (CaseArtifact.Kind kind : CaseArtifact.Kind.values()) {
+            String key = BlobKeys.output(caseId, kind.storeName());
+            if (store.exists(key)) {
+                artifacts.add(new CaseArtifact(kind, store.get(key)));
+            } else if (kind == CaseArtifact.Kind.MASK || kind == CaseArtifact.Kind.STATS) {
+                throw new StunetException(ErrorCode.NOT_FOUND, "completed case lacks its " + kind.storeName());
+            }
         }
+        CaseSegmenter.write(artifacts, name, out);
     }
 
-    private static void copy(ClaimCheckStore store, String key, Path target) {
-        Path partial = target.resolveSibling("." + target.getFileName() + ".partial");
-        try (InputStream in = store.open(key)) {
-            Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new StunetException(ErrorCode.IO_FAILURE, "cannot write output " + target.getFileName(), e);
+    /** Done fraction and end of the run from status changes (called on the view's thread). */
+    private static final class Tracker {
+        private final CaseStatusView view;
+        private final List<String> caseIds;
+        private final Consumer<double[]> progress;
+        private final CountDownLatch finished = new CountDownLatch(1);
+
+        Tracker(CaseStatusView view, java.util.Collection<String> caseIds, Consumer<double[]> progress) {
+            this.view = view;
+            this.caseIds = List.copyOf(caseIds);
+            this.progress = progress;
+        }
+
+        synchronized void update() {
+            double sum = 0;
+            int finals = 0;
+            for (String id : caseIds) {
+                CaseStatus s = view.get(id).orElse(null);
+                if (s != null) {
+                    sum += s.state().isFinal() ? 1.0 : s.progress();
+                    finals += s.state().isFinal() ? 1 : 0;
+                }
+            }
+            if (finished.getCount() > 0) {
+                progress.accept(new double[] {sum / caseIds.size(), finals, caseIds.size()});
+            }
+            if (finals == caseIds.size()) {
+                finished.countDown();
+            }
+        }
+
+        /** Until every case is final, or {@code timeout} ({@code null}: none) has passed. */
+        void await(Duration timeout) {
+            try {
+                if (timeout == null) {
+                    finished.await();
+                } else {
+                    finished.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StunetException(ErrorCode.INTERNAL, "interrupted", e);
+            }
         }
     }
 

@@ -111,15 +111,11 @@ public final class StageDeployment implements AutoCloseable {
         } catch (NumberFormatException e) {
             throw new StunetException(ErrorCode.INVALID_CONFIG, StunetConfig.INFER_STEP.name() + " must be a number");
         }
-        return new EngineOptions()
+        return EngineOptions.forModel(card)
                 .devices(config.getList(StunetConfig.INFER_DEVICES))
                 .batchSize(config.getInt(StunetConfig.INFER_BATCH))
                 .tta(config.getBoolean(StunetConfig.INFER_TTA))
-                .mirrorAxes(card.mirrorAxesArray())
                 .step(step)
-                .classes(card.numClasses())
-                .patch(card.patchSizeArray())
-                .inputChannels(card.inputChannels())
                 .intakeCapacity(config.getInt(StunetConfig.INFER_INTAKE));
     }
 

@@ -16,7 +16,7 @@ import io.stunet.preprocess.PreprocessedCase;
 import io.stunet.preprocess.Preprocessor;
 import io.stunet.testing.Python;
 import io.stunet.testing.TestData;
-import io.stunet.tiling.LabelMap;
+import io.stunet.slab.SlabLabels;
 import io.stunet.volume.Volume;
 import io.stunet.window.VolumeSource;
 import java.io.IOException;
@@ -65,7 +65,7 @@ class PredictParityTest {
         EngineOptions options = new EngineOptions().devices(List.of("cpu")).tta(tta)
                 .mirrorAxes(card.mirrorAxesArray()).classes(card.numClasses()).patch(card.patchSizeArray())
                 .inputChannels(card.inputChannels());
-        LabelMap net;
+        SlabLabels net;
         try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), options)) {
             net = engine.predictCase("parity", VolumeSource.of(pre.data(), pre.channels(), pre.shape()), 1);
         }

@@ -77,7 +77,7 @@ class PipelineRobustnessTest {
     private static void assertMasksMatchPredict(Harness h, Map<String, String> ids, Path out) throws Exception {
         Files.createDirectories(out);
         for (Map.Entry<String, String> e : ids.entrySet()) {
-            PipelineRun.writeOutputs(h.runtime.store(), e.getKey(), e.getValue(), out, false);
+            PipelineRun.writeOutputs(h.runtime.store(), e.getKey(), e.getValue(), out);
             PipelineRunTest.assertSameOutputs(expected, out, e.getValue());
         }
     }

@@ -82,8 +82,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         Path predictOut = scratch.resolve("predict");
         Files.createDirectories(predictOut);
         double predictSeconds;
-        EngineOptions eo = new EngineOptions().devices(devices).tta(tta).mirrorAxes(card.mirrorAxesArray()).step(0.5)
-                .classes(card.numClasses()).patch(card.patchSizeArray()).inputChannels(card.inputChannels());
+        EngineOptions eo = EngineOptions.forModel(card).devices(devices).tta(tta).step(0.5);
         try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), eo)) {
             CaseSegmenter seg = new CaseSegmenter(card, engine, ExportMode.NEAREST, slabs, false);
             long t0 = System.nanoTime();

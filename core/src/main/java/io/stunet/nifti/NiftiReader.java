@@ -7,7 +7,7 @@ import io.stunet.volume.Volume;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.MappedByteBuffer;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -19,7 +19,9 @@ import java.util.zip.ZipException;
 
 /**
  * Reads NIfTI-1 and NIfTI-2 images ({@code .nii}, {@code .nii.gz}, {@code .hdr}/{@code .img}
- * pairs, optionally gzipped; either byte order) into a {@link Volume}. The declared size is
+ * pairs, optionally gzipped; either byte order) into a {@link Volume}, from a file or from
+ * the bytes of a single-file image already in memory (a blob, an upload): both go through the
+ * same decoding, so a service never spills a blob to a temporary file to read it. The declared size is
  * checked against {@link Options#maxVoxels()} and against what the file can possibly hold
  * before anything is allocated; gzip is inflated straight into the voxel array and reading
  * stops at the declared size, so neither a lying header nor a decompression bomb makes us
@@ -86,6 +88,67 @@ public final class NiftiReader {
     }
 
     /**
+     * Reads a single-file image ({@code .nii} or {@code .nii.gz}; compression recognised by the
+     * gzip magic bytes) held in memory, with the same checks as a file.
+     */
+    public static Volume read(byte[] image) {
+        return read(ByteBuffer.wrap(image), Options.defaults());
+    }
+
+    public static Volume read(byte[] image, Options options) {
+        return read(ByteBuffer.wrap(image), options);
+    }
+
+    /** {@link #read(byte[])} for the remaining bytes of a buffer (its position is left alone). */
+    public static Volume read(ByteBuffer image, Options options) {
+        return decode(image.slice(), options, false);
+    }
+
+    /**
+     * Reads a single-file image from a stream, which is read to its end first (the size of
+     * the data is what bounds a lying header); the stream is not closed.
+     */
+    public static Volume read(InputStream image, Options options) {
+        try {
+            return read(image.readAllBytes(), options);
+        } catch (IOException e) {
+            throw readFailure(e);
+        }
+    }
+
+    /** {@link #readFloat32(Path)} for a single-file image in memory. */
+    public static Volume readFloat32(byte[] image) {
+        return decode(ByteBuffer.wrap(image), Options.defaults(), true);
+    }
+
+    /** The header of a single-file image in memory (validated), without decoding the voxels. */
+    public static NiftiHeader readHeader(byte[] image) {
+        ByteBuffer buf = ByteBuffer.wrap(image);
+        try (InputStream in = isGzip(buf) ? gunzip(new BufferInput(buf)) : new BufferInput(buf)) {
+            return readHeader(in, false);
+        } catch (IOException e) {
+            throw readFailure(e);
+        }
+    }
+
+    private static Volume decode(ByteBuffer image, Options options, boolean toFloat) {
+        try {
+            if (isGzip(image)) {
+                return decodeGzip(gunzip(new BufferInput(image)), image.remaining(), null, options, toFloat);
+            }
+            NiftiHeader h = readHeader(new BufferInput(image), false);
+            return decodePlain(h, image.remaining(), (offset, n) -> image.slice((int) offset, (int) n),
+                    options, toFloat);
+        } catch (IOException e) {
+            throw readFailure(e);
+        }
+    }
+
+    private static boolean isGzip(ByteBuffer b) {
+        return b.remaining() >= 2 && (b.get(b.position()) & 0xff) == 0x1f && (b.get(b.position() + 1) & 0xff) == 0x8b;
+    }
+
+    /**
      * Reads straight to scaled float32, the form the segmentation path consumes, without
      * holding the stored-type array: the result's header is the file's header with datatype
      * FLOAT32 and scaling reset (the values are already scaled; {@link #readHeader} gives
@@ -128,9 +191,11 @@ public final class NiftiReader {
 
     private static InputStream open(Path p, boolean gzip) throws IOException {
         InputStream raw = Files.newInputStream(p);
-        if (!gzip) {
-            return raw;
-        }
+        return gzip ? gunzip(raw) : raw;
+    }
+
+    /** A gzip stream over {@code raw}; closes {@code raw} when it is not gzip. */
+    private static InputStream gunzip(InputStream raw) throws IOException {
         try {
             return new GZIPInputStream(raw, GZIP_BUFFER);
         } catch (ZipException | EOFException e) {
@@ -180,36 +245,52 @@ public final class NiftiReader {
             if (h == null) {
                 h = readHeader(Channels.newInputStream(ch), false);
             }
-            long bytes = checkedBytes(h, options);
-            long offset = (long) h.voxOffset;
-            long size = ch.size();
-            if (offset > size) {
-                throw new InvalidVolumeException(ErrorCode.INVALID_NIFTI, "vox_offset " + offset
-                        + " lies past the end of the file (" + size + " bytes)");
-            }
-            if (size - offset < bytes) {
-                throw new InvalidVolumeException(ErrorCode.TRUNCATED_DATA, "file holds " + (size - offset)
-                        + " bytes of voxel data, header declares " + bytes);
-            }
-            VoxelSink sink = new VoxelSink(h, toFloat);
-            int elem = h.dataType.bytes();
-            long done = 0;
-            // Map in pieces of at most 1 GiB (whole voxels) and bulk-decode: one copy, no per-voxel calls.
-            long piece = (1L << 30) / elem * elem;
-            while (done < bytes) {
-                long n = Math.min(piece, bytes - done);
-                MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, offset + done, n);
-                sink.acceptParallel(m, (int) (done / elem), (int) (n / elem));
-                done += n;
-            }
-            return sink.volume();
+            return decodePlain(h, ch.size(), (offset, n) -> ch.map(FileChannel.MapMode.READ_ONLY, offset, n),
+                    options, toFloat);
         }
+    }
+
+    /** Uncompressed voxel bytes addressed by offset: a mapped file or a buffer in memory. */
+    @FunctionalInterface
+    private interface Slices {
+        ByteBuffer slice(long offset, long length) throws IOException;
+    }
+
+    /** Voxels of an uncompressed image of {@code size} bytes whose header is {@code h}. */
+    private static Volume decodePlain(NiftiHeader h, long size, Slices data, Options options, boolean toFloat)
+            throws IOException {
+        long bytes = checkedBytes(h, options);
+        long offset = (long) h.voxOffset;
+        if (offset > size) {
+            throw new InvalidVolumeException(ErrorCode.INVALID_NIFTI, "vox_offset " + offset
+                    + " lies past the end of the file (" + size + " bytes)");
+        }
+        if (size - offset < bytes) {
+            throw new InvalidVolumeException(ErrorCode.TRUNCATED_DATA, "file holds " + (size - offset)
+                    + " bytes of voxel data, header declares " + bytes);
+        }
+        VoxelSink sink = new VoxelSink(h, toFloat);
+        int elem = h.dataType.bytes();
+        long done = 0;
+        // Pieces of at most 1 GiB (whole voxels), bulk-decoded: one copy, no per-voxel calls.
+        long piece = (1L << 30) / elem * elem;
+        while (done < bytes) {
+            long n = Math.min(piece, bytes - done);
+            sink.acceptParallel(data.slice(offset + done, n), (int) (done / elem), (int) (n / elem));
+            done += n;
+        }
+        return sink.volume();
     }
 
     private static Volume readGzip(Path file, NiftiHeader pairHeader, Options options, boolean toFloat)
             throws IOException {
-        long compressed = Files.size(file);
-        try (InputStream in = open(file, true)) {
+        return decodeGzip(open(file, true), Files.size(file), pairHeader, options, toFloat);
+    }
+
+    /** Reads (and closes) the inflating stream {@code in} of {@code compressed} gzip bytes. */
+    private static Volume decodeGzip(InputStream gz, long compressed, NiftiHeader pairHeader, Options options,
+                                     boolean toFloat) throws IOException {
+        try (InputStream in = gz) {
             NiftiHeader h = pairHeader;
             if (h == null) {
                 h = readHeader(in, false);
@@ -244,6 +325,33 @@ public final class NiftiReader {
             return sink.volume();
         } catch (ZipException e) {
             throw new InvalidVolumeException(ErrorCode.INVALID_NIFTI, "corrupt gzip stream", e);
+        }
+    }
+
+    /** An input stream over a buffer's remaining bytes (read from a duplicate). */
+    private static final class BufferInput extends InputStream {
+        private final ByteBuffer buf;
+
+        BufferInput(ByteBuffer buf) {
+            this.buf = buf.duplicate();
+        }
+
+        @Override
+        public int read() {
+            return buf.hasRemaining() ? buf.get() & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (len == 0) {
+                return 0;
+            }
+            if (!buf.hasRemaining()) {
+                return -1;
+            }
+            int n = Math.min(len, buf.remaining());
+            buf.get(b, off, n);
+            return n;
         }
     }
 

@@ -5,6 +5,7 @@ import io.stunet.error.StunetException;
 import io.stunet.files.AtomicFiles;
 import io.stunet.volume.DataType;
 import io.stunet.volume.Volume;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -14,9 +15,9 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * Writes volumes as NIfTI: {@code .nii}, {@code .nii.gz} (gzip whenever the name ends in
- * {@code .gz}), or a {@code .hdr}/{@code .img} pair. Each file is written to a temporary
- * file in the target directory and renamed into place, so readers never see half an
- * output. Masks and float32 volumes take their geometry (qform, sform, codes, pixdim,
+ * {@code .gz}), or a {@code .hdr}/{@code .img} pair, or encodes a single-file image to bytes
+ * (for a blob store or a stream); a file and the bytes of the same image are identical. Each
+ * file is written through {@link AtomicFiles}, so readers never see half an output. Masks and float32 volumes take their geometry (qform, sform, codes, pixdim,
  * xyzt_units) from a reference header, which is how exported masks land exactly on the
  * input grid.
  */
@@ -40,6 +41,33 @@ public final class NiftiWriter {
         write(out, Volume.wrap(h, labelsZyx));
     }
 
+    /** {@link #writeLabels(Path, byte[], NiftiHeader)} as the bytes of a single-file image. */
+    public static byte[] encodeLabels(byte[] labelsZyx, NiftiHeader reference, boolean gzip) {
+        return encode(Volume.wrap(reference.spatial().withDataType(DataType.UINT8).withIntentNone(), labelsZyx), gzip);
+    }
+
+    /** {@link #writeLabels(Path, short[], NiftiHeader)} as the bytes of a single-file image. */
+    public static byte[] encodeLabels(short[] labelsZyx, NiftiHeader reference, boolean gzip) {
+        return encode(Volume.wrap(reference.spatial().withDataType(DataType.UINT16).withIntentNone(), labelsZyx), gzip);
+    }
+
+    /** The volume as a single-file image ({@code .nii}, or {@code .nii.gz} when {@code gzip}). */
+    public static byte[] encode(Volume volume, boolean gzip) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        write(out, volume, gzip);
+        return out.toByteArray();
+    }
+
+    /** Writes the volume as a single-file image to {@code out}, which is not closed. */
+    public static void write(OutputStream out, Volume volume, boolean gzip) {
+        try {
+            through(out, gzip, s -> single(s, volume));
+        } catch (IOException e) {
+            throw new StunetException(ErrorCode.IO_FAILURE, "cannot write the NIfTI output ("
+                    + e.getClass().getSimpleName() + ")", e);
+        }
+    }
+
     /** A float32 volume (C order (z, y, x)) on the header's 3-D grid, unscaled. */
     public static void writeFloat32(Path out, float[] zyx, NiftiHeader header) {
         write(out, Volume.wrap(header.spatial().withDataType(DataType.FLOAT32), zyx));
@@ -61,10 +89,7 @@ public final class NiftiWriter {
                 atomically(img, gzip, s -> writeData(s, volume));
                 atomically(hdr, gzip, s -> s.write(HeaderCodec.encode(volume.header(), true)));
             } else {
-                atomically(out, gzip, s -> {
-                    s.write(HeaderCodec.encode(volume.header(), false));
-                    writeData(s, volume);
-                });
+                atomically(out, gzip, s -> single(s, volume));
             }
         } catch (IOException e) {
             // No path in the message: output names usually carry the case or patient name.
@@ -75,19 +100,29 @@ public final class NiftiWriter {
 
     /** Writes {@code body} to {@code target} atomically, through gzip when asked. */
     private static void atomically(Path target, boolean gzip, AtomicFiles.Body body) throws IOException {
-        AtomicFiles.write(target, out -> {
-            if (gzip) {
-                GZIPOutputStream z = new GZIPOutputStream(out, 1 << 16) {
-                    {
-                        def.setLevel(GZIP_LEVEL);
-                    }
-                };
-                body.write(z);
-                z.finish();
-            } else {
-                body.write(out);
-            }
-        });
+        AtomicFiles.write(target, out -> through(out, gzip, body));
+    }
+
+    /** Writes {@code body} to {@code out}, through gzip (level {@link #GZIP_LEVEL}) when asked. */
+    private static void through(OutputStream out, boolean gzip, AtomicFiles.Body body) throws IOException {
+        if (gzip) {
+            GZIPOutputStream z = new GZIPOutputStream(out, 1 << 16) {
+                {
+                    def.setLevel(GZIP_LEVEL);
+                }
+            };
+            body.write(z);
+            z.finish();
+        } else {
+            body.write(out);
+            out.flush();
+        }
+    }
+
+    /** Header and voxels of a single-file image. */
+    private static void single(OutputStream out, Volume volume) throws IOException {
+        out.write(HeaderCodec.encode(volume.header(), false));
+        writeData(out, volume);
     }
 
     private static void writeData(OutputStream out, Volume v) throws IOException {

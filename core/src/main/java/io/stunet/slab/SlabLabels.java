@@ -14,8 +14,10 @@ import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 /**
- * Argmax labels of one z-slab {@code [z0, z1)} in network space, C order (z, y, x), and their
- * blob format {@code cases/{caseId}/slabs/{i}.labels}: written by infer, read by postprocess.
+ * Argmax labels of one z-slab {@code [z0, z1)} in unpadded network space, C order (z, y, x),
+ * and their blob format {@code cases/{caseId}/slabs/{i}.labels}: what the inference engine
+ * produces per slab, what infer stores and postprocess reads, and (stitched, {@code z0 = 0})
+ * a whole case's labels.
  * Exactly one of {@code bytes} (up to 256 classes) and {@code shorts} is non-null; both are
  * read unsigned. The blob is a 28-byte little-endian header ({@code STLB}, version, z0, z1,
  * height, width, bytes per label) followed by the deflated labels, which are mostly long runs.
@@ -37,6 +39,16 @@ public record SlabLabels(int z0, int z1, int height, int width, byte[] bytes, sh
 
     public int voxels() {
         return (z1 - z0) * height * width;
+    }
+
+    /** Label at slab-relative index {@code i}, unsigned. */
+    public int label(int i) {
+        return bytes != null ? Byte.toUnsignedInt(bytes[i]) : Short.toUnsignedInt(shorts[i]);
+    }
+
+    /** The slab's extent {@code (z1 - z0, height, width)}. */
+    public int[] shape() {
+        return new int[] {z1 - z0, height, width};
     }
 
     /** The blob bytes. */

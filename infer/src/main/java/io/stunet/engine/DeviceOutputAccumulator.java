@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.stunet.tiling.LabelSlab;
+import io.stunet.slab.SlabLabels;
 import io.stunet.window.GaussianImportanceMap;
 import io.stunet.window.SlidingWindowPlan;
 import io.stunet.window.Tile;
@@ -159,8 +159,8 @@ final class DeviceOutputAccumulator implements OutputAccumulator {
     }
 
     @Override
-    public LabelSlab result() {
-        return new LabelSlab(z0, z1, height, width, labels8, labels16);
+    public SlabLabels result() {
+        return new SlabLabels(z0, z1, height, width, labels8, labels16);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.stunet.engine;
 
+import io.stunet.model.ModelCard;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
 
@@ -30,6 +31,18 @@ public final class EngineOptions {
     private boolean fusedHead = true;
     private boolean pipelined = false;
     private Accumulation accumulation = Accumulation.AUTO;
+
+    /**
+     * Options for the model a card describes: its classes, patch size, input channels and
+     * mirror axes; deployment settings keep their defaults for the caller to set.
+     */
+    public static EngineOptions forModel(ModelCard card) {
+        return new EngineOptions()
+                .mirrorAxes(card.mirrorAxesArray())
+                .classes(card.numClasses())
+                .patch(card.patchSizeArray())
+                .inputChannels(card.inputChannels());
+    }
 
     /** Where class sums live: on the host (Java arrays), on the model's device (tensors), or host for cpu and device for GPUs. */
     public enum Accumulation { AUTO, HOST, DEVICE }

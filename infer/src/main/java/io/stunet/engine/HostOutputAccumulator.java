@@ -1,7 +1,7 @@
 package io.stunet.engine;
 
 import ai.djl.ndarray.NDArray;
-import io.stunet.tiling.LabelSlab;
+import io.stunet.slab.SlabLabels;
 import io.stunet.tiling.SlabAccumulator;
 import io.stunet.window.Tile;
 
@@ -29,7 +29,7 @@ final class HostOutputAccumulator implements OutputAccumulator {
     }
 
     @Override
-    public LabelSlab result() {
+    public SlabLabels result() {
         return sink.result();
     }
 

@@ -2,8 +2,8 @@ package io.stunet.engine;
 
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
-import io.stunet.tiling.LabelMap;
-import io.stunet.tiling.LabelSlab;
+import io.stunet.slab.SlabLabels;
+import io.stunet.slab.SlabPlan;
 import io.stunet.tiling.SlabAccumulator;
 import io.stunet.window.SlidingWindowPlan;
 import io.stunet.window.VolumeSource;
@@ -132,13 +132,13 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     /** Predicts a whole case split into {@code slabs} z-slabs and stitches the labels. */
-    public LabelMap predictCase(String caseId, VolumeSource source, int slabs) {
-        int n = SlidingWindowPlan.slabBounds(source.shape()[0], slabs).length - 1;
+    public SlabLabels predictCase(String caseId, VolumeSource source, int slabs) {
+        int n = SlabPlan.bounds(source.shape()[0], slabs).length - 1;
         List<CompletableFuture<SlabResult>> futures = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             futures.add(submit(new SlabRequest(caseId, source, i, n)));
         }
-        List<LabelSlab> parts = new ArrayList<>();
+        List<SlabLabels> parts = new ArrayList<>();
         for (CompletableFuture<SlabResult> f : futures) {
             try {
                 parts.add(f.join().labels());
@@ -149,7 +149,7 @@ public final class InferenceEngine implements AutoCloseable {
                 throw new StunetException(ErrorCode.ENGINE_FAILURE, "slab failed: " + e.getCause(), e.getCause());
             }
         }
-        return LabelMap.stitch(parts, source.shape()[0]);
+        return SlabLabels.stitch(parts, source.shape()[0]);
     }
 
     /** Whether every device applies the model's split head fused on the host ({@link EngineOptions#fusedHead}). */
@@ -169,7 +169,7 @@ public final class InferenceEngine implements AutoCloseable {
                     "volume has " + source.channels() + " channels, model expects " + options.inputChannels());
         }
         int[] shape = source.shape();
-        int[] bounds = SlidingWindowPlan.slabBounds(shape[0], request.slabCount());
+        int[] bounds = SlabPlan.bounds(shape[0], request.slabCount());
         if (request.slabCount() < 1 || bounds.length - 1 != request.slabCount()
                 || request.slabIndex() < 0 || request.slabIndex() >= request.slabCount()) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "slab " + request.slabIndex() + " of "
@@ -219,7 +219,7 @@ public final class InferenceEngine implements AutoCloseable {
      */
     public static Need heapNeed(int[] shape, EngineOptions options, int slabs) {
         SlidingWindowPlan plan = SlidingWindowPlan.of(shape, options.patch(), options.step());
-        int[] bounds = SlidingWindowPlan.slabBounds(shape[0], slabs);
+        int[] bounds = SlabPlan.bounds(shape[0], slabs);
         long[] perSlab = new long[bounds.length - 1];
         for (int i = 0; i < perSlab.length; i++) {
             perSlab[i] = slabHeapBytes(plan, bounds[i], bounds[i + 1], options.classes());

@@ -1,7 +1,7 @@
 package io.stunet.engine;
 
 import ai.djl.ndarray.NDArray;
-import io.stunet.tiling.LabelSlab;
+import io.stunet.slab.SlabLabels;
 import io.stunet.window.Tile;
 
 /**
@@ -23,7 +23,7 @@ interface OutputAccumulator extends AutoCloseable {
     /** Every mirrored output of {@code tile} was accepted. */
     void complete(Tile tile);
 
-    LabelSlab result();
+    SlabLabels result();
 
     long peakBytes();
 

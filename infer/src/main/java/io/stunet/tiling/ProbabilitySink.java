@@ -1,5 +1,6 @@
 package io.stunet.tiling;
 
+import io.stunet.slab.SlabLabels;
 import io.stunet.window.Tile;
 
 /**
@@ -20,7 +21,7 @@ public interface ProbabilitySink {
     void complete(Tile tile);
 
     /** The slab's labels once every tile is complete. */
-    LabelSlab result();
+    SlabLabels result();
 
     /** Accumulator bytes at the peak, for metrics. */
     long peakBytes();

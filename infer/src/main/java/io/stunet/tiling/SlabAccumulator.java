@@ -1,5 +1,6 @@
 package io.stunet.tiling;
 
+import io.stunet.slab.SlabLabels;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
 import io.stunet.window.GaussianImportanceMap;
@@ -361,7 +362,7 @@ public final class SlabAccumulator implements ProbabilitySink {
 
     /** The slab's labels; fails if some cell never saw its last tile (a scheduling bug). */
     @Override
-    public LabelSlab result() {
+    public SlabLabels result() {
         if (finalizedVoxels != (long) (z1 - z0) * height * width) {
             throw new StunetException(ErrorCode.INTERNAL,
                     "slab [" + z0 + ", " + z1 + ") finalized " + finalizedVoxels + " of " + (long) (z1 - z0) * height * width
@@ -369,7 +370,7 @@ public final class SlabAccumulator implements ProbabilitySink {
         }
         freeSums.values().forEach(ArrayDeque::clear);
         freeWeights.values().forEach(ArrayDeque::clear);
-        return new LabelSlab(z0, z1, height, width, labels8, labels16);
+        return new SlabLabels(z0, z1, height, width, labels8, labels16);
     }
 
     /** Most accumulator voxels alive at once; times {@code (classes + 1) x 4} bytes is the peak size. */

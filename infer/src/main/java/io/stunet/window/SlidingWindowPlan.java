@@ -207,14 +207,6 @@ public final class SlidingWindowPlan {
         throw new StunetException(ErrorCode.INTERNAL, "coordinate " + v + " is covered by no tile");
     }
 
-    /**
-     * Z-slab boundaries for {@code count} slabs of the unpadded volume: near-equal slab sizes, the
-     * first ones one slice larger when the division is not even. Empty slabs are never produced.
-     */
-    public static int[] slabBounds(int depth, int count) {
-        return SlabPlan.bounds(depth, count);
-    }
-
     @Override
     public String toString() {
         return "SlidingWindowPlan{shape=" + Arrays.toString(shape) + ", patch=" + Arrays.toString(patch)

@@ -1,7 +1,7 @@
 package io.stunet.engine;
 
 import io.stunet.testing.TestData;
-import io.stunet.tiling.LabelMap;
+import io.stunet.slab.SlabLabels;
 import io.stunet.window.VolumeSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +29,7 @@ class DemoModelTest {
         float[] volume = Reference.volume(1, shape, 31);
         Reference.Prediction ref = Reference.predict(dir, model, volume, 1, shape, patch, classes, true, 0.5);
         EngineOptions o = new EngineOptions().classes(classes).patch(patch).tta(true).devices(List.of("cpu")).batchSize(4);
-        LabelMap labels;
+        SlabLabels labels;
         try (InferenceEngine engine = InferenceEngine.open(model.getParent(), o)) {
             labels = engine.predictCase("demo", VolumeSource.of(volume, 1, shape), 2);
         }

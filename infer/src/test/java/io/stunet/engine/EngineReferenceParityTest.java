@@ -1,6 +1,6 @@
 package io.stunet.engine;
 
-import io.stunet.tiling.LabelMap;
+import io.stunet.slab.SlabLabels;
 import io.stunet.window.VolumeSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,7 +41,7 @@ class EngineReferenceParityTest {
         Reference.Prediction ref = Reference.predict(dir, model, volume, 1, shape, PATCH, CLASSES, tta, 0.5);
         EngineOptions o = new EngineOptions().classes(CLASSES).patch(PATCH).tta(tta).devices(List.of("cpu")).batchSize(2)
                 .fusedHead(fusedHead);
-        LabelMap labels;
+        SlabLabels labels;
         try (InferenceEngine engine = InferenceEngine.open(model, o)) {
             labels = engine.predictCase("parity", VolumeSource.of(volume, 1, shape), 1);
         }

@@ -1,7 +1,7 @@
 package io.stunet.engine;
 
 import io.stunet.testing.Python;
-import io.stunet.tiling.LabelMap;
+import io.stunet.slab.SlabLabels;
 import io.stunet.window.VolumeSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,7 +66,7 @@ class StuNetModelTest {
         float[] volume = Reference.volume(1, shape, 22);
         Reference.Prediction ref = Reference.predict(dir, model, volume, 1, shape, PATCH, CLASSES, true, 0.5);
         EngineOptions o = new EngineOptions().classes(CLASSES).patch(PATCH).tta(true).devices(List.of("cpu"));
-        LabelMap labels;
+        SlabLabels labels;
         try (InferenceEngine engine = InferenceEngine.open(model.getParent(), o)) {
             labels = engine.predictCase("stunet", VolumeSource.of(volume, 1, shape), 2);
         }

@@ -1,6 +1,6 @@
 package io.stunet.engine;
 
-import io.stunet.tiling.LabelMap;
+import io.stunet.slab.SlabLabels;
 import io.stunet.window.VolumeSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,13 +35,13 @@ class TiledPredictionExactnessTest {
         volume = Reference.volume(1, SHAPE, 11);
     }
 
-    private static LabelMap run(InferenceEngine engine, int slabs) {
+    private static SlabLabels run(InferenceEngine engine, int slabs) {
         return engine.predictCase("exact", VolumeSource.of(volume, 1, SHAPE), slabs);
     }
 
     @Test
     void tiledPredictionEqualsUntiled() {
-        LabelMap baseline;
+        SlabLabels baseline;
         EngineOptions base = new EngineOptions().classes(CLASSES).patch(PATCH).tta(true).batchSize(1).devices(List.of("cpu"))
                 .pipelined(false);
         try (InferenceEngine engine = InferenceEngine.open(model, base)) {
@@ -53,7 +53,7 @@ class TiledPredictionExactnessTest {
                         .devices(devices).intakeCapacity(3).pipelined(true);
                 try (InferenceEngine engine = InferenceEngine.open(model, o)) {
                     for (int slabs : new int[] {1, 2, 3}) {
-                        LabelMap m = run(engine, slabs);
+                        SlabLabels m = run(engine, slabs);
                         String what = "slabs=" + slabs + " devices=" + devices.size() + " batch=" + batch;
                         assertArrayEquals(baseline.shape(), m.shape(), what);
                         assertArrayEquals(baseline.bytes(), m.bytes(), what);
@@ -71,8 +71,8 @@ class TiledPredictionExactnessTest {
      */
     @Test
     void deviceAccumulationEqualsHostAccumulation() {
-        LabelMap host;
-        LabelMap device;
+        SlabLabels host;
+        SlabLabels device;
         EngineOptions o = new EngineOptions().classes(CLASSES).patch(PATCH).tta(true).devices(List.of("cpu"));
         try (InferenceEngine engine = InferenceEngine.open(model, o.accumulation(EngineOptions.Accumulation.HOST))) {
             host = run(engine, 2);

@@ -1,5 +1,6 @@
 package io.stunet.tiling;
 
+import io.stunet.slab.SlabLabels;
 import io.stunet.window.SlidingWindowPlan;
 import io.stunet.window.Tile;
 import org.junit.jupiter.api.Test;
@@ -79,7 +80,7 @@ class SlabAccumulatorTest {
                 acc.complete(t);
             }
         }
-        LabelSlab slab = acc.result();
+        SlabLabels slab = acc.result();
         assertEquals(SlabAccumulator.simulatePeakVoxels(plan, 5, 17, 3, true), acc.peakVoxels());
         for (int z = 5; z < 17; z++) {
             for (int i = 0; i < shape[1] * shape[2]; i++) {
@@ -117,7 +118,7 @@ class SlabAccumulatorTest {
             }
             acc.complete(t);
         }
-        LabelSlab slab = acc.result();
+        SlabLabels slab = acc.result();
         for (int i = 0; i < shape[0] * shape[1] * shape[2]; i++) {
             assertEquals(1, slab.label(i));
         }

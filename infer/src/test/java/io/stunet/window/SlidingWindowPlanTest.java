@@ -1,5 +1,6 @@
 package io.stunet.window;
 
+import io.stunet.slab.SlabPlan;
 import io.stunet.testing.Python;
 import io.stunet.testing.TestData;
 import org.junit.jupiter.api.Test;
@@ -182,9 +183,9 @@ class SlidingWindowPlanTest {
 
     @Test
     void slabBoundsCoverTheVolumeWithoutEmptySlabs() {
-        assertArrayEquals(new int[] {0, 3, 6, 10}, SlidingWindowPlan.slabBounds(10, 3));
-        assertArrayEquals(new int[] {0, 1}, SlidingWindowPlan.slabBounds(1, 3));
-        assertArrayEquals(new int[] {0, 1, 2}, SlidingWindowPlan.slabBounds(2, 3));
+        assertArrayEquals(new int[] {0, 3, 6, 10}, SlabPlan.bounds(10, 3));
+        assertArrayEquals(new int[] {0, 1}, SlabPlan.bounds(1, 3));
+        assertArrayEquals(new int[] {0, 1, 2}, SlabPlan.bounds(2, 3));
     }
 
     private static String str(int v) {

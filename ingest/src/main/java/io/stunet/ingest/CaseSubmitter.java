@@ -56,6 +56,8 @@ final class CaseSubmitter {
     private final String modelSha256;
     private final CaseStatusView view;
     private final IngestMetrics metrics;
+    private final UriRoots roots;
+    private final Path spoolDir;
     private final Map<String, Future<Submission>> pending = new ConcurrentHashMap<>();
     /** Statuses this process published, for the moment before the view has read them back. */
     private final Map<String, CaseStatus> recent = java.util.Collections.synchronizedMap(
@@ -66,7 +68,8 @@ final class CaseSubmitter {
                 }
             });
 
-    CaseSubmitter(StreamingRuntime runtime, String modelSha256, CaseStatusView view, IngestMetrics metrics) {
+    CaseSubmitter(StreamingRuntime runtime, String modelSha256, CaseStatusView view, IngestMetrics metrics,
+                  UriRoots roots, Path spoolDir) {
         if (modelSha256 == null || !modelSha256.matches("[0-9a-fA-F]{64}")) {
             throw new StunetException(ErrorCode.INVALID_MODEL, "model sha256 must be 64 hex characters");
         }
@@ -76,6 +79,21 @@ final class CaseSubmitter {
         this.modelSha256 = modelSha256.toLowerCase();
         this.view = view;
         this.metrics = metrics;
+        this.roots = roots;
+        this.spoolDir = spoolDir;
+    }
+
+    /** Resolves a {@code uri} against the configured roots (spooling S3 objects) and submits it. */
+    Future<Submission> submitUri(String uri, String name, Map<String, String> options, String source) {
+        return vertx.executeBlocking(() -> roots.resolve(uri, spoolDir), false).compose(r ->
+                submit(r.file(), name != null ? name : r.name(), options, source).onComplete(ar -> {
+                    if (r.temporary()) {
+                        vertx.executeBlocking(() -> {
+                            UriRoots.deleteQuietly(r.file());
+                            return null;
+                        }, false);
+                    }
+                }));
     }
 
     /** The latest status of a case: the view's, or what this process published when the view lags. */

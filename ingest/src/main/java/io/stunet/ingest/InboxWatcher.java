@@ -1,6 +1,7 @@
 package io.stunet.ingest;
 
 import io.stunet.error.StunetException;
+import io.stunet.nifti.NiftiNames;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -15,7 +16,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -42,17 +42,20 @@ final class InboxWatcher {
     private final Path dir;
     private final long stableNanos;
     private final long pollMs;
-    private final IngestService service;
+    private final CaseSubmitter submitter;
+    private final Map<String, String> options;
     private final Map<Path, Seen> seen = new HashMap<>();
     private boolean scanning;
     private long timer = -1;
 
-    InboxWatcher(Vertx vertx, Path dir, long stableMs, IngestService service) {
+    /** @param options canonical case options every inbox file is submitted with */
+    InboxWatcher(Vertx vertx, Path dir, long stableMs, CaseSubmitter submitter, Map<String, String> options) {
         this.vertx = vertx;
         this.dir = dir;
         this.stableNanos = stableMs * 1_000_000L;
         this.pollMs = Math.max(50, Math.min(1000, stableMs / 4));
-        this.service = service;
+        this.submitter = submitter;
+        this.options = options;
     }
 
     /** Creates the directories and starts polling on the caller's context. */
@@ -94,8 +97,7 @@ final class InboxWatcher {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                String lower = name.toLowerCase(Locale.ROOT);
-                if (name.startsWith(".") || !(lower.endsWith(".nii") || lower.endsWith(".nii.gz"))) {
+                if (name.startsWith(".") || !NiftiNames.isNifti(name)) {
                     continue;
                 }
                 BasicFileAttributes attrs;
@@ -140,7 +142,7 @@ final class InboxWatcher {
     }
 
     private Future<Void> submitOne(Path file) {
-        return service.submit(file, file.getFileName().toString(), service.defaultOptions(), "inbox")
+        return submitter.submit(file, file.getFileName().toString(), options, "inbox")
                 .transform(ar -> {
                     boolean ok = ar.succeeded();
                     if (ar.failed() && !(ar.cause() instanceof RefusedInputException)) {

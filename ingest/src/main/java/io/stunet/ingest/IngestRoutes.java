@@ -2,6 +2,7 @@ package io.stunet.ingest;
 
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
+import io.stunet.nifti.NiftiNames;
 import io.stunet.kafka.CaseStatusView;
 import io.stunet.records.CaseIds;
 import io.stunet.records.CaseState;
@@ -45,28 +46,27 @@ final class IngestRoutes {
     private static final long SSE_HEARTBEAT_MS = 15_000;
 
     private final Vertx vertx;
-    private final IngestService service;
     private final CaseSubmitter submitter;
+    private final Map<String, String> defaults;
     private final CaseStatusView view;
     private final ClaimCheckStore store;
     private final IngestMetrics metrics;
     private final long maxBody;
     private final Path spoolDir;
     private final List<byte[]> tokenDigests;
-    private final UriRoots roots;
 
-    IngestRoutes(Vertx vertx, IngestService service, CaseSubmitter submitter, CaseStatusView view, ClaimCheckStore store,
-                 IngestMetrics metrics, long maxBody, Path spoolDir, List<String> tokens, UriRoots roots) {
+    /** @param defaults canonical options of a submission that gives none */
+    IngestRoutes(Vertx vertx, CaseSubmitter submitter, Map<String, String> defaults, CaseStatusView view,
+                 ClaimCheckStore store, IngestMetrics metrics, long maxBody, Path spoolDir, List<String> tokens) {
         this.vertx = vertx;
-        this.service = service;
         this.submitter = submitter;
+        this.defaults = defaults;
         this.view = view;
         this.store = store;
         this.metrics = metrics;
         this.maxBody = maxBody;
         this.spoolDir = spoolDir;
         this.tokenDigests = tokens.stream().map(IngestRoutes::sha256).toList();
-        this.roots = roots;
     }
 
     /** Mounts the guard (latency, traversal), the open document route and the protected API. */
@@ -161,7 +161,7 @@ final class IngestRoutes {
                     throw new StunetException(ErrorCode.INVALID_REQUEST, "unknown query parameter " + p);
                 }
             }
-            options = SubmitOptions.override(service.defaultOptions(), req::getParam);
+            options = SubmitOptions.override(defaults, req::getParam);
             name = req.getParam("name");
             if (name != null) {
                 requireFileName(name);
@@ -279,7 +279,7 @@ final class IngestRoutes {
                         throw new StunetException(ErrorCode.INVALID_REQUEST, "unknown field " + f);
                     }
                 }
-                options = SubmitOptions.override(service.defaultOptions(),
+                options = SubmitOptions.override(defaults,
                         k -> json.getValue(k) == null ? null : json.getValue(k).toString());
                 uri = json.getValue("uri") instanceof String s ? s : null;
                 name = json.getValue("name") instanceof String s ? s : null;
@@ -293,7 +293,7 @@ final class IngestRoutes {
                 ctx.fail(e);
                 return;
             }
-            service.submitUri(uri, name, options, "uri").onSuccess(s -> respond(ctx, s)).onFailure(ctx::fail);
+            submitter.submitUri(uri, name, options, "uri").onSuccess(s -> respond(ctx, s)).onFailure(ctx::fail);
         });
         req.resume();
     }
@@ -403,7 +403,7 @@ final class IngestRoutes {
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,200}")) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "name must be a plain file name of [A-Za-z0-9._-]");
         }
-        UriRoots.requireNiftiName(name);
+        NiftiNames.requireNifti(name);
     }
 
     private static long parseLength(String raw) {

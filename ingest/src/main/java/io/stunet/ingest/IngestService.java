@@ -1,5 +1,6 @@
 package io.stunet.ingest;
 
+import io.stunet.nifti.NiftiNames;
 import io.stunet.config.StunetConfig;
 import io.stunet.ingest.dicom.DicomIngest;
 import io.stunet.ingest.dicom.SeriesHandoff;
@@ -7,7 +8,6 @@ import io.stunet.kafka.CaseStatusView;
 import io.stunet.kafka.StreamingRuntime;
 import io.stunet.metrics.ServiceRoutes;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +56,7 @@ public final class IngestService implements AutoCloseable {
         this.metrics = new IngestMetrics(runtime.metrics().registry());
         this.view = runtime.statusView();
         metrics.casesByState(view);
-        this.submitter = new CaseSubmitter(runtime, modelSha256, view, metrics);
+        this.submitter = new CaseSubmitter(runtime, modelSha256, view, metrics, roots, spoolDir);
         this.dicom = new DicomIngest(config, SeriesHandoff.retain());
         view.start();
         runtime.health().register("ingest.status-view", view::caughtUp);
@@ -87,7 +87,21 @@ public final class IngestService implements AutoCloseable {
      * {@code null}, an own server as {@link #deploy()}. Completes with the deployment id.
      */
     public Future<String> deploy(Router router) {
-        IngestVerticle v = new IngestVerticle(this, router);
+        IngestVerticle v;
+        try {
+            String inboxDir = config.getOptional(StunetConfig.INGEST_INBOX_DIR);
+            InboxWatcher inbox = inboxDir == null ? null : new InboxWatcher(runtime.vertx(), Path.of(inboxDir),
+                    config.getLong(StunetConfig.INGEST_INBOX_STABLE_MS), submitter, defaults);
+            if (router != null) {
+                mountApi(router);
+                v = IngestVerticle.mounted(inbox, this::close);
+            } else {
+                v = IngestVerticle.serving(router(), config.getString(StunetConfig.HTTP_HOST),
+                        config.getInt(StunetConfig.HTTP_PORT), inbox, this::close);
+            }
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
         verticle = v;
         return runtime.vertx().deployVerticle(v);
     }
@@ -117,26 +131,12 @@ public final class IngestService implements AutoCloseable {
     Future<Submission> submit(Path file, String inputName, Map<String, String> options, String source) {
         Map<String, String> canonical;
         try {
-            UriRoots.requireNiftiName(file.getFileName().toString());
+            NiftiNames.requireNifti(file.getFileName().toString());
             canonical = SubmitOptions.override(options, k -> null);
         } catch (RuntimeException e) {
             return Future.failedFuture(e);
         }
         return submitter.submit(file, inputName, canonical, source);
-    }
-
-    /** Resolves a {@code uri} against the configured roots (spooling S3 objects) and submits it. */
-    Future<Submission> submitUri(String uri, String name, Map<String, String> options, String source) {
-        Vertx vertx = runtime.vertx();
-        return vertx.executeBlocking(() -> roots.resolve(uri, spoolDir), false).compose(r ->
-                submitter.submit(r.file(), name != null ? name : r.name(), options, source).onComplete(ar -> {
-                    if (r.temporary()) {
-                        vertx.executeBlocking(() -> {
-                            UriRoots.deleteQuietly(r.file());
-                            return null;
-                        }, false);
-                    }
-                }));
     }
 
     /** A router with the operational endpoints and the ingest API (what the verticle serves). */
@@ -146,14 +146,18 @@ public final class IngestService implements AutoCloseable {
         return router;
     }
 
-    /** Mounts the ingest API (and {@code /openapi.yaml}) on an existing router. */
+    /**
+     * Mounts the ingest API (and {@code /openapi.yaml}) on an existing router. Further APIs
+     * of the service are mounted here next to {@link IngestRoutes}, on the same guard and
+     * authentication.
+     */
     public void mountApi(Router router) {
         List<String> tokens = config.getList(StunetConfig.INGEST_AUTH_TOKENS);
         if (tokens.isEmpty()) {
             LOG.warn("event=ingest_auth_disabled reason=\"ingest.auth.tokens is empty\"");
         }
-        new IngestRoutes(runtime.vertx(), this, submitter, view, runtime.store(), metrics,
-                config.getLong(StunetConfig.INGEST_MAX_BODY_BYTES), spoolDir, tokens, roots).mount(router);
+        new IngestRoutes(runtime.vertx(), submitter, defaults, view, runtime.store(), metrics,
+                config.getLong(StunetConfig.INGEST_MAX_BODY_BYTES), spoolDir, tokens).mount(router);
         dicom.start(runtime.vertx(), router);
     }
 
@@ -170,14 +174,6 @@ public final class IngestService implements AutoCloseable {
     /** The canonical options a submission without options gets. */
     public Map<String, String> defaultOptions() {
         return defaults;
-    }
-
-    StunetConfig config() {
-        return config;
-    }
-
-    Vertx vertx() {
-        return runtime.vertx();
     }
 
     /** Stops the status view; idempotent. */

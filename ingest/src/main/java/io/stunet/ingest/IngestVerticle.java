@@ -1,54 +1,54 @@
 package io.stunet.ingest;
 
-import io.stunet.config.StunetConfig;
+import io.stunet.metrics.ServiceRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
-import io.stunet.metrics.ServiceRoutes;
 import io.vertx.ext.web.Router;
 
-import java.nio.file.Path;
-
 /**
- * Ingest as a verticle: on deploy, the HTTP server (API, {@code /openapi.yaml},
- * {@code /metrics}, {@code /health/*}) on {@code http.host}:{@code http.port} — or, given a
- * router that another server of the process already serves, the API mounted on that router
- * — and the inbox watcher when {@code ingest.inbox.dir} is set; on undeploy (or
- * {@code vertx.close()} on SIGTERM) the watcher stops, the own server closes and the
- * service's status view is closed.
+ * Ingest's lifecycle as a verticle, wired by {@link IngestService} with everything it runs:
+ * on deploy, its own HTTP server for a ready router (API, {@code /openapi.yaml},
+ * {@code /metrics}, {@code /health/*}) on the given host and port, unless the API was
+ * mounted on a router another server of the process serves, and the inbox watcher when
+ * there is one; on undeploy (or {@code vertx.close()} on SIGTERM) the watcher stops, the own
+ * server closes and {@code onStop} runs (the service closes its status view). It knows
+ * nothing of the service itself.
  */
 public final class IngestVerticle extends VerticleBase {
-    private final IngestService service;
-    private final Router shared;
+    private final Router router;
+    private final String host;
+    private final int port;
+    private final InboxWatcher inbox;
+    private final Runnable onStop;
     private HttpServer server;
-    private InboxWatcher inbox;
 
-    /** @param shared a router served elsewhere to mount the API on, or {@code null} for an own server */
-    public IngestVerticle(IngestService service, Router shared) {
-        this.service = service;
-        this.shared = shared;
+    private IngestVerticle(Router router, String host, int port, InboxWatcher inbox, Runnable onStop) {
+        this.router = router;
+        this.host = host;
+        this.port = port;
+        this.inbox = inbox;
+        this.onStop = onStop;
+    }
+
+    /** Serves {@code router} on its own server at {@code host}:{@code port}; {@code inbox} may be {@code null}. */
+    static IngestVerticle serving(Router router, String host, int port, InboxWatcher inbox, Runnable onStop) {
+        return new IngestVerticle(router, host, port, inbox, onStop);
+    }
+
+    /** The API is already mounted on a router served elsewhere: only the inbox ({@code null}: none) and the stop hook. */
+    static IngestVerticle mounted(InboxWatcher inbox, Runnable onStop) {
+        return new IngestVerticle(null, null, -1, inbox, onStop);
     }
 
     @Override
     public Future<?> start() {
-        StunetConfig config = service.config();
-        Future<HttpServer> listening;
-        if (shared != null) {
-            service.mountApi(shared);
-            listening = Future.succeededFuture();
-        } else {
-            listening = ServiceRoutes.listen(vertx, service.router(), config.getString(StunetConfig.HTTP_HOST),
-                    config.getInt(StunetConfig.HTTP_PORT));
-        }
+        Future<HttpServer> listening = router == null ? Future.succeededFuture()
+                : ServiceRoutes.listen(vertx, router, host, port);
         return listening.compose(s -> {
-                    server = s;
-                    String inboxDir = config.getOptional(StunetConfig.INGEST_INBOX_DIR);
-                    if (inboxDir == null) {
-                        return Future.succeededFuture();
-                    }
-                    inbox = new InboxWatcher(vertx, Path.of(inboxDir), config.getLong(StunetConfig.INGEST_INBOX_STABLE_MS), service);
-                    return inbox.start();
-                });
+            server = s;
+            return inbox == null ? Future.succeededFuture() : inbox.start();
+        });
     }
 
     @Override
@@ -57,10 +57,10 @@ public final class IngestVerticle extends VerticleBase {
             inbox.stop();
         }
         Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
-        return closed.onComplete(ar -> service.close());
+        return closed.onComplete(ar -> onStop.run());
     }
 
-    /** The port the server listens on (useful with {@code http.port = 0}); -1 before deployment. */
+    /** The port the server listens on (useful with {@code http.port = 0}); -1 before deployment or when mounted. */
     public int port() {
         return server == null ? -1 : server.actualPort();
     }

@@ -3,6 +3,7 @@ package io.stunet.ingest;
 import io.stunet.config.StunetConfig;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
+import io.stunet.nifti.NiftiNames;
 import io.stunet.store.S3Store;
 
 import java.io.IOException;
@@ -87,7 +88,7 @@ final class UriRoots {
             throw invalid("uri does not name a readable file inside the configured roots");
         }
         String name = real.getFileName().toString();
-        requireNiftiName(name);
+        NiftiNames.requireNifti(name);
         return new Resolved(real, false, name);
     }
 
@@ -108,7 +109,7 @@ final class UriRoots {
             throw invalid("uri is not inside the configured roots");
         }
         String name = key.substring(key.lastIndexOf('/') + 1);
-        requireNiftiName(name);
+        NiftiNames.requireNifti(name);
         Path spooled = null;
         try (S3Store bucketStore = new S3Store(settings(bucket)); InputStream in = bucketStore.open(key)) {
             Files.createDirectories(spoolDir);
@@ -131,13 +132,6 @@ final class UriRoots {
                 config.getOptional(StunetConfig.STORE_S3_ACCESS_KEY), config.getOptional(StunetConfig.STORE_S3_SECRET_KEY),
                 config.getBoolean(StunetConfig.STORE_S3_PATH_STYLE), config.getInt(StunetConfig.STORE_S3_MULTIPART_THRESHOLD),
                 config.getInt(StunetConfig.STORE_S3_PART_SIZE), false);
-    }
-
-    static void requireNiftiName(String name) {
-        String lower = name.toLowerCase(Locale.ROOT);
-        if (!lower.endsWith(".nii") && !lower.endsWith(".nii.gz")) {
-            throw invalid("input name must end in .nii or .nii.gz");
-        }
     }
 
     static void deleteQuietly(Path p) {

@@ -50,13 +50,25 @@ public final class MaskExporter {
      * {@code inputHeader} (qform, sform, codes, pixdim copied), the header of the input file.
      */
     public static void write(Path out, LabelMask mask, NiftiHeader inputHeader) {
-        if (inputHeader.nx() * (long) inputHeader.ny() * inputHeader.nz() != mask.labels().length) {
-            throw new IllegalArgumentException("mask does not lie on the given header's grid");
-        }
+        checkGrid(mask, inputHeader);
         if (mask.fitsUint8()) {
             NiftiWriter.writeLabels(out, mask.toUint8(), inputHeader);
         } else {
             NiftiWriter.writeLabels(out, mask.labels(), inputHeader);
+        }
+    }
+
+    /** {@link #write} to the bytes of a {@code .nii.gz} file (identical to the file written). */
+    public static byte[] encode(LabelMask mask, NiftiHeader inputHeader) {
+        checkGrid(mask, inputHeader);
+        return mask.fitsUint8()
+                ? NiftiWriter.encodeLabels(mask.toUint8(), inputHeader, true)
+                : NiftiWriter.encodeLabels(mask.labels(), inputHeader, true);
+    }
+
+    private static void checkGrid(LabelMask mask, NiftiHeader inputHeader) {
+        if (inputHeader.nx() * (long) inputHeader.ny() * inputHeader.nz() != mask.labels().length) {
+            throw new IllegalArgumentException("mask does not lie on the given header's grid");
         }
     }
 

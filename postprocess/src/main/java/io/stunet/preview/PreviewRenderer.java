@@ -16,6 +16,7 @@ import java.awt.Rectangle;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -128,14 +129,23 @@ public final class PreviewRenderer {
     /** Writes the preview as PNG atomically (temporary file in the same directory, then rename). */
     public static void write(Preview preview, Path file) {
         try {
-            AtomicFiles.write(file, out -> {
-                if (!ImageIO.write(preview.image(), "png", out)) {
-                    throw new StunetException(ErrorCode.INTERNAL, "no PNG writer available");
-                }
-            });
+            AtomicFiles.write(file, encode(preview));
         } catch (IOException e) {
             throw new StunetException(ErrorCode.IO_FAILURE, "cannot write preview image", e);
         }
+    }
+
+    /** The preview as PNG bytes. */
+    public static byte[] encode(Preview preview) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            if (!ImageIO.write(preview.image(), "png", out)) {
+                throw new StunetException(ErrorCode.INTERNAL, "no PNG writer available");
+            }
+        } catch (IOException e) {
+            throw new StunetException(ErrorCode.INTERNAL, "cannot encode preview image", e);
+        }
+        return out.toByteArray();
     }
 
     private Preview render(float[] image, IntUnaryOperator labels, int[] shape, double[] spacing,

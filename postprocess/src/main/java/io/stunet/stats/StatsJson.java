@@ -74,13 +74,18 @@ public final class StatsJson {
         }
     }
 
+    /** The document as the UTF-8 bytes of {@link #toJson}, what {@link #write} puts in the file. */
+    public static byte[] encode(StatsReport report) {
+        return toJson(report).getBytes(StandardCharsets.UTF_8);
+    }
+
     /**
      * Writes the document to {@code file} atomically: a temporary file in the same directory is
      * renamed over the target, so readers never see a partial document.
      */
     public static void write(StatsReport report, Path file) {
         try {
-            AtomicFiles.write(file, toJson(report).getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(file, encode(report));
         } catch (IOException e) {
             throw new StunetException(ErrorCode.IO_FAILURE, "cannot write statistics file", e);
         }

@@ -63,6 +63,14 @@ public final class SlabLedger {
         return true;
     }
 
+    /** Forgets that a slab was seen (its attempt failed; the next one must run). */
+    public synchronized void forget(String caseId, int slab) {
+        CaseSlabs c = cases.get(caseId);
+        if (c != null) {
+            c.seen.clear(slab);
+        }
+    }
+
     /** Drops what is known about a case (e.g. after it failed and may be resubmitted). */
     public synchronized void forget(String caseId) {
         cases.remove(caseId);

@@ -57,18 +57,26 @@ public final class BlobKeys {
         return n.matches("\\d{1,9}") ? Integer.parseInt(n) : -1;
     }
 
+    /** A final output of a case, {@code cases/{caseId}/{name}}; {@code name} is a plain file name. */
+    public static String output(String caseId, String name) {
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("output name must be a plain file name");
+        }
+        return casePrefix(caseId) + name;
+    }
+
     /** The final mask on the input grid. */
     public static String mask(String caseId) {
-        return casePrefix(caseId) + "mask.nii.gz";
+        return output(caseId, "mask.nii.gz");
     }
 
     /** Per-class statistics. */
     public static String stats(String caseId) {
-        return casePrefix(caseId) + "stats.json";
+        return output(caseId, "stats.json");
     }
 
     /** Optional preview image (three mid-slices with the labels). */
     public static String preview(String caseId) {
-        return casePrefix(caseId) + "preview.png";
+        return output(caseId, "preview.png");
     }
 }

@@ -32,6 +32,16 @@ class SlabLedgerTest {
     }
 
     @Test
+    void aForgottenSlabIsSeenAgainAndOnlyThatSlab() {
+        SlabLedger ledger = new SlabLedger(10);
+        assertTrue(ledger.firstSeen(A, 0, 2));
+        assertTrue(ledger.firstSeen(A, 1, 2));
+        ledger.forget(A, 0);
+        assertTrue(ledger.firstSeen(A, 0, 2), "a slab whose attempt failed runs again");
+        assertFalse(ledger.firstSeen(A, 1, 2), "the other slab is still known");
+    }
+
+    @Test
     void leastRecentlyUsedCasesAreForgotten() {
         SlabLedger ledger = new SlabLedger(1);
         ledger.firstSeen(A, 0, 2);

@@ -28,7 +28,6 @@ import io.stunet.records.TileSegmented;
 import io.stunet.store.BlobKeys;
 import io.stunet.store.ClaimCheckStore;
 import io.stunet.store.Digests;
-import io.stunet.tiling.LabelSlab;
 import io.stunet.topics.Topics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -37,6 +36,8 @@ import io.vertx.core.WorkerExecutor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -46,7 +47,9 @@ import java.util.concurrent.CompletableFuture;
  * engine (whose device threads do the work), and writes the labels as
  * {@code slabs/{i}.labels}. The consumer's capacity callback is the engine's intake, so when
  * every device slot is taken the assigned partitions pause while polling goes on. A slab whose
- * labels are already in the store (a redelivery after a crash) is not computed again.
+ * labels are already in the store (a redelivery after a crash) is not computed again, and a
+ * redelivery of a slab this process is still computing ({@link SlabLedger}) waits for that
+ * computation instead of starting a second one.
  */
 public final class InferService {
     public static final String STAGE = "infer";
@@ -57,6 +60,9 @@ public final class InferService {
     private final SlabLedger ledger = new SlabLedger(4096);
     private final Counter computed;
     private final Counter reused;
+    private final Counter deduplicated;
+    /** Slabs this process is computing now, by {@code caseId/slab}: a redelivery waits for them. */
+    private final ConcurrentHashMap<String, Future<List<Outbound>>> inFlight = new ConcurrentHashMap<>();
 
     /**
      * @param engine  opened with the model, devices, TTA and step this service serves
@@ -69,6 +75,7 @@ public final class InferService {
         MeterRegistry registry = runtime.metrics().registry();
         this.computed = Counter.builder("stunet_infer_slabs_total").tag("result", "computed").register(registry);
         this.reused = Counter.builder("stunet_infer_slabs_total").tag("result", "reused").register(registry);
+        this.deduplicated = Counter.builder("stunet_infer_slabs_total").tag("result", "deduplicated").register(registry);
         EngineMetrics.registerDeviceBusy(registry, engine.options().devices(), slot -> engine.busyNanos()[slot] / 1e9);
     }
 
@@ -87,17 +94,39 @@ public final class InferService {
         return this::handle;
     }
 
-    @SuppressWarnings("unchecked")
     private Future<List<Outbound>> handle(Inbound<TileRequested> in) {
         TileRequested t = in.value();
-        ledger.firstSeen(t.caseId(), t.slab(), t.slabCount());
-        Context context = runtime.vertx().getOrCreateContext();
-        return StageWork.<Object>onPool(workers, () -> start(t), STAGE).compose(started -> {
-            if (started instanceof List<?> done) {
-                reused.increment();
-                return Future.succeededFuture((List<Outbound>) done);
+        String slabKey = t.caseId() + "/" + t.slab();
+        if (!ledger.firstSeen(t.caseId(), t.slab(), t.slabCount())) {
+            Future<List<Outbound>> running = inFlight.get(slabKey);
+            if (running != null) {
+                // A redelivery while this process still computes the slab: wait for that result
+                // (so this record is not committed before it) instead of running the slab twice;
+                // the first record publishes the outbounds.
+                deduplicated.increment();
+                return running.map(done -> List.of());
             }
-            return Future.fromCompletionStage((CompletableFuture<SlabResult>) started, context)
+        }
+        Future<List<Outbound>> result = run(t);
+        inFlight.put(slabKey, result);
+        return result.onComplete(ar -> {
+            inFlight.remove(slabKey, result);
+            if (ar.failed()) {
+                // A retry of a failed slab must be computed, not deduplicated.
+                ledger.forget(t.caseId(), t.slab());
+            }
+        });
+    }
+
+    /** Store lookups and reads on the I/O pool, the slab on the engine, the labels written back on the pool. */
+    private Future<List<Outbound>> run(TileRequested t) {
+        Context context = runtime.vertx().getOrCreateContext();
+        return StageWork.onPool(workers, () -> start(t), STAGE).compose(started -> {
+            if (started.done() != null) {
+                reused.increment();
+                return Future.succeededFuture(started.done());
+            }
+            return Future.fromCompletionStage(started.submitted(), context)
                     .compose(r -> StageWork.onPool(workers, () -> {
                         TileSegmented seg = write(t, r);
                         computed.increment();
@@ -107,23 +136,30 @@ public final class InferService {
     }
 
     /**
+     * How the blocking part of a tile request ended: exactly one of the outbounds of an
+     * existing answer ({@code done}) and the engine's future for the slab ({@code submitted}).
+     */
+    private record Started(List<Outbound> done, CompletableFuture<SlabResult> submitted) {
+    }
+
+    /**
      * Blocking: the outbounds of an existing result, or the engine's future for the slab after
      * its planes were read from the store. Waiting for engine intake here is rare: the consumer
      * pauses its partitions as soon as the intake is full.
      */
-    private Object start(TileRequested t) {
+    private Started start(TileRequested t) {
         if (CaseOutputs.present(runtime.store(), t.caseId())) {
-            return CaseOutputs.alreadyCompleted(t.caseId(), STAGE);
+            return new Started(CaseOutputs.alreadyCompleted(t.caseId(), STAGE), null);
         }
-        Object prepared = prepare(t);
-        if (prepared instanceof TileSegmented existing) {
-            return outbounds(existing, runtime.store());
+        Optional<TileSegmented> existing = existing(t);
+        if (existing.isPresent()) {
+            return new Started(outbounds(existing.get(), runtime.store()), null);
         }
-        return engine.submit((SlabRequest) prepared);
+        return new Started(null, engine.submit(request(t)));
     }
 
-    /** Blocking: an existing result, or the slab request with its planes read from the store. */
-    private Object prepare(TileRequested t) {
+    /** Blocking: the slab's labels when the store already has them for this z-range. */
+    private Optional<TileSegmented> existing(TileRequested t) {
         ClaimCheckStore store = runtime.store();
         String labelsKey = BlobKeys.slabLabels(t.caseId(), t.slab());
         if (store.exists(labelsKey)) {
@@ -131,9 +167,16 @@ public final class InferService {
             SlabLabels existing = SlabLabels.decode(blob);
             if (existing.z0() == t.zStart() && existing.z1() == t.zEnd()) {
                 BlobRef ref = new BlobRef(labelsKey, blob.length, Digests.sha256Hex(blob));
-                return new TileSegmented(t.caseId(), t.slab(), t.slabCount(), t.zStart(), t.zEnd(), ref, "store", 0);
+                return Optional.of(new TileSegmented(t.caseId(), t.slab(), t.slabCount(), t.zStart(), t.zEnd(), ref,
+                        "store", 0));
             }
         }
+        return Optional.empty();
+    }
+
+    /** Blocking: the slab request with its planes read from the store. */
+    private SlabRequest request(TileRequested t) {
+        ClaimCheckStore store = runtime.store();
         CaseManifest manifest = CaseManifest.fromJson(store.get(t.properties()));
         checkOptions(manifest);
         int c = t.shape().get(0);
@@ -170,8 +213,7 @@ public final class InferService {
 
     /** Blocking: stores the slab's labels (deterministic key, identical bytes on a repeat). */
     private TileSegmented write(TileRequested t, SlabResult r) {
-        LabelSlab l = r.labels();
-        byte[] blob = new SlabLabels(l.z0(), l.z1(), l.height(), l.width(), l.bytes(), l.shorts()).encode();
+        byte[] blob = r.labels().encode();
         BlobRef ref = runtime.store().put(BlobKeys.slabLabels(t.caseId(), t.slab()), blob);
         return new TileSegmented(t.caseId(), t.slab(), t.slabCount(), t.zStart(), t.zEnd(), ref, r.device(),
                 r.nanos() / 1_000_000);

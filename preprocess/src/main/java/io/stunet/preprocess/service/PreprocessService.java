@@ -28,22 +28,16 @@ import io.stunet.topics.Topics;
 import io.stunet.volume.Volume;
 import io.vertx.core.WorkerExecutor;
 
-import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The preprocess stage: a thin adapter from {@code stunet.case.submitted} to
- * {@code stunet.tile.requested}. For each case it reads the input blob, runs the
- * {@link Preprocessor} of the model card, writes {@code preprocessed.f32} (raw little-endian
+ * {@code stunet.tile.requested}. For each case it decodes the input blob in memory (no scratch
+ * files), runs the {@link Preprocessor} of the model card (the step {@code predict} runs), writes {@code preprocessed.f32} (raw little-endian
  * float32, C order (c, z, y, x)) and {@code preprocessed.json} ({@link CaseManifest}), and
  * publishes one {@link TileRequested} per z-slab with the planes it owns and the planes its
  * tiles read ({@link SlabPlan}). The work runs on a worker pool of its own; the handler never
@@ -93,73 +87,75 @@ public final class PreprocessService {
         if (CaseOutputs.present(store, c.caseId())) {
             return CaseOutputs.alreadyCompleted(c.caseId(), STAGE);
         }
-        Path tmp = tempDir();
-        try {
-            Path input = tmp.resolve("input.nii.gz");
-            Files.write(input, store.get(c.input()));
-            Volume volume = NiftiReader.read(input).require3d();
-            PreprocessedCase pre = preprocessor.run(volume);
-            int[] shape = pre.shape();
-            int channels = pre.channels();
+        Volume volume = NiftiReader.read(store.get(c.input())).require3d();
+        PreprocessedCase pre = preprocessor.run(volume);
+        int[] shape = pre.shape();
+        int channels = pre.channels();
+        BlobRef volumeRef = store.put(BlobKeys.preprocessedVolume(c.caseId()), new FloatsInput(pre.data()));
 
-            Path raw = tmp.resolve("preprocessed.f32");
-            writeFloats(raw, pre.data());
-            BlobRef volumeRef = store.putFile(BlobKeys.preprocessedVolume(c.caseId()), raw);
+        int[] bounds = SlabPlan.bounds(shape[0], slabs);
+        int count = bounds.length - 1;
+        CaseManifest manifest = new CaseManifest(CaseManifest.SCHEMA_VERSION, pre.properties(), c.input(),
+                c.inputName(), c.modelSha256(), c.options(), count);
+        BlobRef propsRef = store.put(BlobKeys.preprocessedProperties(c.caseId()), manifest.toJson());
 
-            int[] bounds = SlabPlan.bounds(shape[0], slabs);
-            int count = bounds.length - 1;
-            CaseManifest manifest = new CaseManifest(CaseManifest.SCHEMA_VERSION, pre.properties(), c.input(),
-                    c.inputName(), c.modelSha256(), c.options(), count);
-            BlobRef propsRef = store.put(BlobKeys.preprocessedProperties(c.caseId()), manifest.toJson());
+        List<Integer> shape4 = List.of(channels, shape[0], shape[1], shape[2]);
+        int patchZ = card.patchSizeArray()[0];
+        List<Outbound> out = new ArrayList<>(count + 1);
+        out.add(Outbound.status(CaseStatus.of(c.caseId(), CaseState.PREPROCESSING, 0.2, STAGE)));
+        for (int i = 0; i < count; i++) {
+            int[] read = SlabPlan.readRange(shape[0], patchZ, step, bounds[i], bounds[i + 1]);
+            out.add(Outbound.of(Topics.TILE_REQUESTED, new TileRequested(c.caseId(), i, count, bounds[i],
+                    bounds[i + 1], read[0], read[1], shape4, volumeRef, propsRef, c.modelSha256())));
+        }
+        return out;
+    }
 
-            List<Integer> shape4 = List.of(channels, shape[0], shape[1], shape[2]);
-            int patchZ = card.patchSizeArray()[0];
-            List<Outbound> out = new ArrayList<>(count + 1);
-            out.add(Outbound.status(CaseStatus.of(c.caseId(), CaseState.PREPROCESSING, 0.2, STAGE)));
-            for (int i = 0; i < count; i++) {
-                int[] read = SlabPlan.readRange(shape[0], patchZ, step, bounds[i], bounds[i + 1]);
-                out.add(Outbound.of(Topics.TILE_REQUESTED, new TileRequested(c.caseId(), i, count, bounds[i],
-                        bounds[i + 1], read[0], read[1], shape4, volumeRef, propsRef, c.modelSha256())));
+    /**
+     * The float32 volume as raw little-endian bytes, produced a block at a time while the store
+     * reads it, so the stage never holds a second copy of the volume as bytes.
+     */
+    private static final class FloatsInput extends InputStream {
+        private final float[] data;
+        private final ByteBuffer block = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        private int next;
+
+        FloatsInput(float[] data) {
+            this.data = data;
+            block.limit(0);
+        }
+
+        @Override
+        public int read() {
+            return fill() ? block.get() & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (len == 0) {
+                return 0;
             }
-            return out;
-        } catch (IOException e) {
-            throw new StunetException(ErrorCode.IO_FAILURE, "preprocess scratch file failed", e);
-        } finally {
-            deleteTree(tmp);
-        }
-    }
-
-    private static void writeFloats(Path file, float[] data) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            int i = 0;
-            while (i < data.length) {
-                buf.clear();
-                int n = Math.min(data.length - i, buf.capacity() / 4);
-                buf.asFloatBuffer().put(data, i, n);
-                buf.limit(n * 4);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                i += n;
+            if (!fill()) {
+                return -1;
             }
+            int n = Math.min(len, block.remaining());
+            block.get(b, off, n);
+            return n;
         }
-    }
 
-    private static Path tempDir() {
-        try {
-            return Files.createTempDirectory("stunet-preprocess-");
-        } catch (IOException e) {
-            throw new StunetException(ErrorCode.IO_FAILURE, "cannot create a scratch directory", e);
-        }
-    }
-
-    static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // scratch space only; the next case uses a fresh directory
+        private boolean fill() {
+            if (block.hasRemaining()) {
+                return true;
+            }
+            if (next >= data.length) {
+                return false;
+            }
+            int n = Math.min(data.length - next, block.capacity() / 4);
+            block.clear();
+            block.asFloatBuffer().put(data, next, n);
+            block.limit(n * 4);
+            next += n;
+            return true;
         }
     }
 
