@@ -124,15 +124,24 @@ public final class TopicCreator {
                         + "(the user needs Describe on the pipeline topics, and Create where they may be missing): "
                         + cause.getMessage(), cause);
             }
+            if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+                // The admin client's own deadline (a listener that never completes a handshake) ends
+                // the same way as ours.
+                throw unanswered(timeout, cause);
+            }
             throw new StunetException(ErrorCode.BROKER_FAILURE, "cannot create topics: " + cause.getMessage(), cause);
         } catch (TimeoutException e) {
-            throw new StunetException(ErrorCode.BROKER_FAILURE, "broker did not answer within " + timeout.toMillis()
-                    + " ms (is kafka.bootstrap right, and do kafka.client.security.protocol and the TLS/SASL settings"
-                    + " match the broker's listener?)", e);
+            throw unanswered(timeout, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StunetException(ErrorCode.BROKER_FAILURE, "interrupted while creating topics", e);
         }
+    }
+
+    private static StunetException unanswered(Duration timeout, Throwable cause) {
+        return new StunetException(ErrorCode.BROKER_FAILURE, "broker did not answer within " + timeout.toMillis()
+                + " ms (is kafka.bootstrap right, and do kafka.client.security.protocol and the TLS/SASL settings"
+                + " match the broker's listener?)", cause);
     }
 
     /**
