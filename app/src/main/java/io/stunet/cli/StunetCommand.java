@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             PredictCommand.class,
             RunCommand.class,
             ServeCommand.class,
+            BrokerCommand.class,
             BenchCommand.class,
         })
 public final class StunetCommand implements Runnable {

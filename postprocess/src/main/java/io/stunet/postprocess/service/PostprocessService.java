@@ -16,6 +16,7 @@ import io.stunet.model.ModelCard;
 import io.stunet.nifti.NiftiHeader;
 import io.stunet.nifti.NiftiReader;
 import io.stunet.pipeline.CaseManifest;
+import io.stunet.pipeline.CaseOutputs;
 import io.stunet.cases.CaseOptions;
 import io.stunet.slab.SlabLabels;
 import io.stunet.pipeline.StageWork;
@@ -31,11 +32,14 @@ import io.stunet.stats.StatsJson;
 import io.stunet.stats.StatsReport;
 import io.stunet.store.BlobKeys;
 import io.stunet.store.ClaimCheckStore;
+import io.stunet.store.Digests;
 import io.stunet.topics.Topics;
 import io.stunet.volume.DataType;
 import io.stunet.volume.Volume;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -56,10 +60,13 @@ import java.util.stream.Stream;
  * renders a preview, stores {@code mask.nii.gz} and {@code stats.json}, copies them to the
  * outbox directory when one is configured, and publishes {@link CaseCompleted} with status
  * COMPLETED. These are the same calls, in the same order, as {@code predict}, so the mask is
- * bit-identical. Work runs on the stage's own worker pool.
+ * bit-identical. A case whose outputs are already stored is not assembled again (redelivery
+ * after a crash): its completion is republished from the stored claim checks. Work runs on
+ * the stage's own worker pool.
  */
 public final class PostprocessService {
     public static final String STAGE = "postprocess";
+    private static final Logger LOG = LoggerFactory.getLogger(PostprocessService.class);
 
     private final StreamingRuntime runtime;
     private final ModelCard card;
@@ -101,12 +108,40 @@ public final class PostprocessService {
             return List.of();
         }
         try {
+            if (CaseOutputs.present(store, seg.caseId())) {
+                return completedAgain(seg.caseId(), seg.slabCount(), store);
+            }
             return complete(seg.caseId(), seg.slabCount(), store);
         } catch (RuntimeException e) {
             // A failed attempt must not block the retry (or a redelivery) from completing the case.
             ledger.forget(seg.caseId());
             throw e;
         }
+    }
+
+    /**
+     * A redelivery of a case whose outputs are already stored (this or another postprocess
+     * crashed after storing them, before its offsets were committed): nothing is rewritten;
+     * COMPLETED and a {@link CaseCompleted} with the stored outputs' claim checks are published
+     * again, identical to the first, in case the crash came before they were.
+     */
+    private List<Outbound> completedAgain(String caseId, int slabCount, ClaimCheckStore store) {
+        CaseManifest manifest = CaseManifest.fromJson(store.get(BlobKeys.preprocessedProperties(caseId)));
+        BlobRef maskRef = storedRef(store, BlobKeys.mask(caseId));
+        BlobRef statsRef = storedRef(store, BlobKeys.stats(caseId));
+        LOG.info("event=case_already_completed case={}", caseId);
+        return completion(caseId, manifest.inputName(), maskRef, statsRef, slabCount);
+    }
+
+    private static BlobRef storedRef(ClaimCheckStore store, String key) {
+        byte[] data = store.get(key);
+        return new BlobRef(key, data.length, Digests.sha256Hex(data));
+    }
+
+    private static List<Outbound> completion(String caseId, String inputName, BlobRef mask, BlobRef stats, int slabCount) {
+        return List.of(Outbound.status(CaseStatus.of(caseId, CaseState.COMPLETED, 1.0, STAGE)),
+                Outbound.of(Topics.CASE_COMPLETED, new CaseCompleted(caseId, inputName, mask, stats,
+                        slabCount, System.currentTimeMillis())));
     }
 
     private List<Outbound> complete(String caseId, int slabCount, ClaimCheckStore store) {
@@ -145,7 +180,6 @@ public final class PostprocessService {
             StatsReport report = ClassStatistics.compute(image, labels, card.classes());
             Path statsFile = tmp.resolve("stats.json");
             StatsJson.write(report, statsFile);
-            BlobRef statsRef = store.putFile(BlobKeys.stats(caseId), statsFile);
 
             Path previewFile = null;
             if (CaseOptions.preview(manifest.options())) {
@@ -161,10 +195,11 @@ public final class PostprocessService {
                     copyToOutbox(previewFile, name + "_preview.png");
                 }
             }
+            // Statistics last: with them stored every other output is (CaseOutputs.present), so a
+            // redelivery after a crash republishes instead of rewriting.
+            BlobRef statsRef = store.putFile(BlobKeys.stats(caseId), statsFile);
             completions.increment();
-            return List.of(Outbound.status(CaseStatus.of(caseId, CaseState.COMPLETED, 1.0, STAGE)),
-                    Outbound.of(Topics.CASE_COMPLETED, new CaseCompleted(caseId, manifest.inputName(), maskRef, statsRef,
-                            slabCount, System.currentTimeMillis())));
+            return completion(caseId, manifest.inputName(), maskRef, statsRef, slabCount);
         } catch (IOException e) {
             throw new StunetException(ErrorCode.IO_FAILURE, "postprocess scratch file failed", e);
         } finally {
