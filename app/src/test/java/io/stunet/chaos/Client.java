@@ -133,12 +133,17 @@ final class Client implements AutoCloseable {
     }
 
     static void await(java.util.function.BooleanSupplier condition, Duration timeout, String what) {
+        await(condition, timeout, what, 50);
+    }
+
+    /** Polls {@code condition} every {@code pollMillis} until it holds; fails after {@code timeout}. */
+    static void await(java.util.function.BooleanSupplier condition, Duration timeout, String what, long pollMillis) {
         long end = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) {
                 throw new AssertionError(what + " (after " + timeout + ")");
             }
-            ChildJvm.sleep(50);
+            ChildJvm.sleep(pollMillis);
         }
     }
 

@@ -16,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Small CT cases for the fault tests: boxes of 48 x 32 x 20 voxels cut from the bundled
+ * Small CT cases for the fault tests: boxes of 48 x 32 x 16 voxels cut from the bundled
  * sample CT ({@code example_ct_sm.nii.gz}, 3 mm, the demo model's spacing) at different
  * places, every other one mirrored left-right, so each case is a distinct input (its own
  * case id) of a few network patches.
@@ -24,7 +24,7 @@ import java.util.List;
 final class CohortInputs {
     static final int NX = 48;
     static final int NY = 32;
-    static final int NZ = 20;
+    static final int NZ = 16;
 
     private CohortInputs() {
     }
