@@ -122,6 +122,11 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** SIGTERM (a graceful stop request); does not wait. */
+    void terminate() {
+        process.destroy();
+    }
+
     /** SIGKILL, then waits for the process to be gone. */
     void kill9() {
         process.destroyForcibly();
