@@ -38,6 +38,7 @@ import java.util.Properties;
             RunCommand.class,
             ServeCommand.class,
             JvmOptionsCommand.class,
+            BrokerCommand.class,
         })
 public final class StunetCommand implements Runnable {
     public static final int EXIT_OK = 0;

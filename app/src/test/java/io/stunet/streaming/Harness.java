@@ -77,25 +77,7 @@ final class Harness implements AutoCloseable {
 
     /** Every record on a topic so far, decoded. */
     <T extends StunetRecord> List<T> read(String topic, Class<T> type) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, runtime.bootstrap());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        List<T> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> tps = new ArrayList<>();
-            for (PartitionInfo i : c.partitionsFor(topic)) {
-                tps.add(new TopicPartition(topic, i.partition()));
-            }
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = c.endOffsets(tps);
-            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    out.add(RecordCodec.decode(r.value(), type));
-                }
-            }
-        }
-        return out;
+        return io.stunet.chaos.TopicDump.read(runtime.bootstrap(), topic, type);
     }
 
     /** Stops the stages (gracefully), the view, the runtime (and its broker) and Vert.x. */

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code run} end to end: real embedded broker, real DJL engine, sample CTs, compared with {@code predict}. */
-class PipelineRunTest {
+public class PipelineRunTest {
     static final List<String> SAMPLES = List.of("example_ct_sm.nii.gz", "example_mr_sm.nii.gz", "anatomical.nii");
 
     @TempDir
@@ -49,7 +49,7 @@ class PipelineRunTest {
         return dir;
     }
 
-    static void assertSameOutputs(Path expected, Path actual, String name) throws Exception {
+    public static void assertSameOutputs(Path expected, Path actual, String name) throws Exception {
         Volume e = NiftiReader.read(expected.resolve(name + "_seg.nii.gz"));
         Volume a = NiftiReader.read(actual.resolve(name + "_seg.nii.gz"));
         assertArrayEquals(e.header().shape(), a.header().shape(), name);

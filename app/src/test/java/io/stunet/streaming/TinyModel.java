@@ -20,7 +20,7 @@ import java.util.List;
  * ({@code tools/stunet/testnet.py}, five classes) with a {@code model.json} whose small patch
  * and coarse target spacing keep the sample CTs to a few hundred small forward passes.
  */
-final class TinyModel {
+public final class TinyModel {
     private TinyModel() {
     }
 
@@ -58,7 +58,7 @@ final class TinyModel {
     }
 
     /** What {@code predict} writes for the files of {@code input} with a model directory (one device, one slab). */
-    static Path predict(Path model, Path input, Path out, boolean tta) {
+    public static Path predict(Path model, Path input, Path out, boolean tta) {
         ModelCard card = ModelCard.load(model);
         EngineOptions eo = new EngineOptions().devices(List.of("cpu")).tta(tta).mirrorAxes(card.mirrorAxesArray())
                 .step(0.5).classes(card.numClasses()).patch(card.patchSizeArray()).inputChannels(card.inputChannels());

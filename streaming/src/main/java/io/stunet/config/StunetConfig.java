@@ -76,6 +76,10 @@ public final class StunetConfig {
             "Consumer groups are `<prefix>-<stage>`; instances of one stage share a group.");
     public static final ConfigKey KAFKA_MAX_POLL_INTERVAL_MS = key("kafka.max.poll.interval.ms", INT, "300000", 1000,
             "Consumer `max.poll.interval.ms`. Stages poll continuously, even when paused, so the default is ample.");
+    public static final ConfigKey KAFKA_SESSION_TIMEOUT_MS = key("kafka.session.timeout.ms", INT, "45000", 1000,
+            "Consumer `session.timeout.ms`: how long a stage instance that died without leaving (kill -9, lost host) keeps its partitions; the broker bounds it by `group.min.session.timeout.ms` (6000 by default).");
+    public static final ConfigKey KAFKA_HEARTBEAT_INTERVAL_MS = key("kafka.heartbeat.interval.ms", INT, "3000", 100,
+            "Consumer `heartbeat.interval.ms`; keep it at most a third of `kafka.session.timeout.ms`.");
     public static final ConfigKey TOPICS_CASE_PARTITIONS = key("topics.partitions.case", INT, "4", 1,
             "Partitions of the case-keyed topics created at start-up (submitted, completed, status, dlq).");
     public static final ConfigKey TOPICS_TILE_PARTITIONS = key("topics.partitions.tile", INT, "12", 1,
@@ -115,6 +119,8 @@ public final class StunetConfig {
             "First retry delay in ms; doubles with every further attempt.");
     public static final ConfigKey STAGE_SHUTDOWN_GRACE_MS = key("stage.shutdown.grace.ms", INT, "30000", 0,
             "On shutdown, how long in-flight records may finish before they are released for redelivery.");
+    public static final ConfigKey STAGE_COMMIT_INTERVAL_MS = key("stage.commit.interval.ms", INT, "100", 1,
+            "How often a stage commits the offsets of finished records; longer means fewer commits and more redelivered (never lost) records after a crash.");
     public static final ConfigKey HTTP_HOST = key("http.host", STRING, "0.0.0.0", 0,
             "Interface the service HTTP server (API, `/metrics`, `/health/*`) binds to.");
     public static final ConfigKey HTTP_PORT = key("http.port", INT, "8080", 0,

@@ -1,6 +1,7 @@
 package io.stunet.kafka;
 
 import io.stunet.error.StunetException;
+import io.stunet.records.CaseState;
 import io.stunet.records.CaseStatus;
 import io.stunet.records.RecordCodec;
 import io.stunet.topics.Topics;
@@ -86,12 +87,21 @@ public final class CaseStatusView implements AutoCloseable {
     }
 
     /**
-     * How an incoming status combines with the current one. Updates from different stages
-     * may arrive out of order, so a non-final update older than a final state is ignored;
-     * anything else (including a resubmission after FAILED) replaces the current state.
+     * How an incoming status combines with the current one. COMPLETED is kept: records of a
+     * finished case redelivered after a crash re-assert COMPLETED or report an earlier stage
+     * again, and neither may move the case (a repeated COMPLETED is no change, so listeners
+     * see one completion); only ingest's RECEIVED, a new submission, starts it over. Updates
+     * from different stages may arrive out of order, so a non-final update older than FAILED
+     * is ignored; anything else (including a resubmission after FAILED) replaces the state.
      */
     public static CaseStatus merge(CaseStatus current, CaseStatus incoming) {
-        if (current != null && current.state().isFinal() && !incoming.state().isFinal()
+        if (current == null) {
+            return incoming;
+        }
+        if (current.state() == CaseState.COMPLETED) {
+            return incoming.state() == CaseState.RECEIVED ? incoming : current;
+        }
+        if (current.state().isFinal() && !incoming.state().isFinal()
                 && incoming.updatedAtMillis() < current.updatedAtMillis()) {
             return current;
         }

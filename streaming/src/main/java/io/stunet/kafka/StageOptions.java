@@ -186,7 +186,8 @@ public final class StageOptions {
 
     /**
      * Options of a stage from the service configuration: group {@code <kafka.group.prefix>-<stage>},
-     * in-flight bound, retries, backoff, shutdown grace and {@code max.poll.interval.ms}.
+     * in-flight bound, retries, backoff, shutdown grace, commit interval, and the consumer's
+     * {@code max.poll.interval.ms}, {@code session.timeout.ms} and {@code heartbeat.interval.ms}.
      */
     public static StageOptions fromConfig(StunetConfig config, String stage, String topic, String bootstrap) {
         return new StageOptions().setStage(stage).setTopic(topic).setBootstrap(bootstrap)
@@ -195,7 +196,10 @@ public final class StageOptions {
                 .setMaxRetries(config.getInt(StunetConfig.STAGE_MAX_RETRIES))
                 .setRetryBackoff(config.getMillis(StunetConfig.STAGE_RETRY_BACKOFF_MS))
                 .setShutdownGrace(config.getMillis(StunetConfig.STAGE_SHUTDOWN_GRACE_MS))
-                .putConsumerProperty("max.poll.interval.ms", config.getInt(StunetConfig.KAFKA_MAX_POLL_INTERVAL_MS));
+                .setCommitInterval(config.getMillis(StunetConfig.STAGE_COMMIT_INTERVAL_MS))
+                .putConsumerProperty("max.poll.interval.ms", config.getInt(StunetConfig.KAFKA_MAX_POLL_INTERVAL_MS))
+                .putConsumerProperty("session.timeout.ms", config.getInt(StunetConfig.KAFKA_SESSION_TIMEOUT_MS))
+                .putConsumerProperty("heartbeat.interval.ms", config.getInt(StunetConfig.KAFKA_HEARTBEAT_INTERVAL_MS));
     }
 
     void validate() {

@@ -18,7 +18,7 @@ public final class CaseOutputs {
     private CaseOutputs() {
     }
 
-    /** Mask and statistics exist (postprocess writes them before it publishes COMPLETED). Blocking. */
+    /** Mask and statistics exist (postprocess stores statistics after every other output, then publishes COMPLETED). Blocking. */
     public static boolean present(ClaimCheckStore store, String caseId) {
         return store.exists(BlobKeys.stats(caseId)) && store.exists(BlobKeys.mask(caseId));
     }

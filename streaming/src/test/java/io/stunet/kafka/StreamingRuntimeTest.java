@@ -32,6 +32,7 @@ import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -172,6 +173,17 @@ class StreamingRuntimeTest {
         assertEquals(done, CaseStatusView.merge(done, late));
         assertEquals(resubmitted, CaseStatusView.merge(done, resubmitted));
         assertEquals(late, CaseStatusView.merge(null, late));
+        // A redelivery after a crash, later than the completion: the case stays COMPLETED, once.
+        CaseStatus redone = new CaseStatus(id, CaseState.PREPROCESSING, 0.0, null, null, "preprocess", 2500);
+        CaseStatus again = new CaseStatus(id, CaseState.COMPLETED, 1.0, null, null, "post", 2600);
+        CaseStatus failedLater = CaseStatus.failed(id, ErrorCode.STORE_FAILURE, "store down", "infer");
+        assertSame(done, CaseStatusView.merge(done, redone));
+        assertSame(done, CaseStatusView.merge(done, again), "a repeated COMPLETED is no change");
+        assertSame(done, CaseStatusView.merge(done, failedLater));
+        // FAILED is left by a later update (a resubmission), not by an older one.
+        CaseStatus failed = new CaseStatus(id, CaseState.FAILED, 0.0, ErrorCode.ENGINE_FAILURE, "x", "infer", 2000);
+        assertSame(failed, CaseStatusView.merge(failed, late));
+        assertSame(resubmitted, CaseStatusView.merge(failed, resubmitted));
         assertEquals(Arrays.asList(CaseState.values()).subList(4, 6),
                 Arrays.stream(CaseState.values()).filter(CaseState::isFinal).toList());
     }

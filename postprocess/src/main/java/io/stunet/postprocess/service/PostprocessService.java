@@ -14,6 +14,7 @@ import io.stunet.model.ModelCard;
 import io.stunet.nifti.NiftiNames;
 import io.stunet.nifti.NiftiReader;
 import io.stunet.pipeline.CaseManifest;
+import io.stunet.pipeline.CaseOutputs;
 import io.stunet.pipeline.StageWork;
 import io.stunet.postprocess.CaseArtifact;
 import io.stunet.postprocess.CaseFinisher;
@@ -26,10 +27,13 @@ import io.stunet.records.TileSegmented;
 import io.stunet.slab.SlabLabels;
 import io.stunet.store.BlobKeys;
 import io.stunet.store.ClaimCheckStore;
+import io.stunet.store.Digests;
 import io.stunet.topics.Topics;
 import io.stunet.volume.Volume;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -46,11 +50,14 @@ import java.util.Map;
  * {@link CaseFinisher}, the step {@code predict} runs too. Every artifact it returns is stored
  * as {@code cases/{id}/{kind's store name}} and, when an outbox directory is configured,
  * written there as {@code NAME + kind's suffix} through {@link AtomicFiles}; then
- * {@link CaseCompleted} is published with status COMPLETED. Work runs on the stage's own
- * worker pool.
+ * {@link CaseCompleted} is published with status COMPLETED. Statistics are stored last, so
+ * with them in the store every output is: a case whose outputs are already stored is not
+ * assembled again (redelivery after a crash), its completion is republished from the stored
+ * claim checks. Work runs on the stage's own worker pool.
  */
 public final class PostprocessService {
     public static final String STAGE = "postprocess";
+    private static final Logger LOG = LoggerFactory.getLogger(PostprocessService.class);
 
     private final StreamingRuntime runtime;
     private final CaseFinisher finisher;
@@ -92,12 +99,40 @@ public final class PostprocessService {
             return List.of();
         }
         try {
+            if (CaseOutputs.present(store, seg.caseId())) {
+                return completedAgain(seg.caseId(), seg.slabCount(), store);
+            }
             return complete(seg.caseId(), seg.slabCount(), store);
         } catch (RuntimeException e) {
             // A failed attempt must not block the retry (or a redelivery) from completing the case.
             ledger.forget(seg.caseId());
             throw e;
         }
+    }
+
+    /**
+     * A redelivery of a case whose outputs are already stored (this or another postprocess
+     * crashed after storing them, before its offsets were committed): nothing is rewritten;
+     * COMPLETED and a {@link CaseCompleted} with the stored outputs' claim checks are published
+     * again, identical to the first, in case the crash came before they were.
+     */
+    private List<Outbound> completedAgain(String caseId, int slabCount, ClaimCheckStore store) {
+        CaseManifest manifest = CaseManifest.fromJson(store.get(BlobKeys.preprocessedProperties(caseId)));
+        BlobRef maskRef = storedRef(store, BlobKeys.mask(caseId));
+        BlobRef statsRef = storedRef(store, BlobKeys.stats(caseId));
+        LOG.info("event=case_already_completed case={}", caseId);
+        return completion(caseId, manifest.inputName(), maskRef, statsRef, slabCount);
+    }
+
+    private static BlobRef storedRef(ClaimCheckStore store, String key) {
+        byte[] data = store.get(key);
+        return new BlobRef(key, data.length, Digests.sha256Hex(data));
+    }
+
+    private static List<Outbound> completion(String caseId, String inputName, BlobRef mask, BlobRef stats, int slabCount) {
+        return List.of(Outbound.status(CaseStatus.of(caseId, CaseState.COMPLETED, 1.0, STAGE)),
+                Outbound.of(Topics.CASE_COMPLETED, new CaseCompleted(caseId, inputName, mask, stats,
+                        slabCount, System.currentTimeMillis())));
     }
 
     private List<Outbound> complete(String caseId, int slabCount, ClaimCheckStore store) {
@@ -118,19 +153,22 @@ public final class PostprocessService {
 
         String name = outbox == null ? null : NiftiNames.outputName(manifest.inputName());
         Map<CaseArtifact.Kind, BlobRef> stored = new EnumMap<>(CaseArtifact.Kind.class);
+        CaseArtifact stats = done.artifact(CaseArtifact.Kind.STATS).orElseThrow();
         for (CaseArtifact a : done.artifacts()) {
-            stored.put(a.kind(), store.put(BlobKeys.output(caseId, a.kind().storeName()), a.bytes()));
+            if (a != stats) {
+                stored.put(a.kind(), store.put(BlobKeys.output(caseId, a.kind().storeName()), a.bytes()));
+            }
         }
         if (outbox != null) {
             for (CaseArtifact a : done.artifacts()) {
                 writeToOutbox(a.kind().fileName(name), a.bytes());
             }
         }
+        // Statistics last: with them stored every other output is (CaseOutputs.present), so a
+        // redelivery after a crash republishes instead of rewriting.
+        stored.put(stats.kind(), store.put(BlobKeys.output(caseId, stats.kind().storeName()), stats.bytes()));
         completions.increment();
-        return List.of(Outbound.status(CaseStatus.of(caseId, CaseState.COMPLETED, 1.0, STAGE)),
-                Outbound.of(Topics.CASE_COMPLETED, new CaseCompleted(caseId, manifest.inputName(),
-                        stored.get(CaseArtifact.Kind.MASK), stored.get(CaseArtifact.Kind.STATS), slabCount,
-                        System.currentTimeMillis())));
+        return completion(caseId, manifest.inputName(), stored.get(CaseArtifact.Kind.MASK), stored.get(CaseArtifact.Kind.STATS), slabCount);
     }
 
     private void writeToOutbox(String fileName, byte[] bytes) {
