@@ -2,7 +2,12 @@ package io.stunet.streaming;
 
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stunet.nifti.NiftiReader;
+import io.stunet.postprocess.Provenance;
+import io.stunet.predict.StunetVersion;
+import io.stunet.store.Digests;
 import io.stunet.records.CaseState;
 import io.stunet.testing.TestData;
 import io.stunet.volume.Volume;
@@ -34,7 +39,7 @@ class PipelineRunTest {
 
     static PipelineRun.Options options(Path input, Path output, Path work, int slabs, boolean tta) {
         return new PipelineRun.Options(input, output, model, work, List.of("cpu", "cpu"), slabs, tta, 0.5, 1,
-                "nearest", false, 2, null, Duration.ofMinutes(5));
+                "nearest", false, List.of(), false, 2, null, Duration.ofMinutes(5));
     }
 
     static Path predict(Path input, Path out, boolean tta) {
@@ -55,8 +60,23 @@ class PipelineRunTest {
         assertArrayEquals(e.header().shape(), a.header().shape(), name);
         assertEquals(e.header().dataType(), a.header().dataType(), name);
         assertArrayEquals((byte[]) e.data(), (byte[]) a.data(), name + ": mask differs from predict");
-        assertEquals(Files.readString(expected.resolve(name + "_stats.json")),
-                Files.readString(actual.resolve(name + "_stats.json")), name + ": stats differ from predict");
+        // The JSON documents agree except provenance.execution: slabs, devices and times are how and when it ran.
+        for (String suffix : List.of("_stats.json", "_seg.json")) {
+            assertEquals(Provenance.stablePart(Files.readAllBytes(expected.resolve(name + suffix))),
+                    Provenance.stablePart(Files.readAllBytes(actual.resolve(name + suffix))),
+                    name + suffix + " differs from predict");
+        }
+        JsonNode provenance = new ObjectMapper().readTree(actual.resolve(name + "_stats.json").toFile()).get("provenance");
+        assertEquals(Digests.sha256Hex(Files.readAllBytes(TestData.nifti(sampleFile(name)))),
+                provenance.at("/input/sha256").asText(), name + ": input checksum");
+        assertEquals(StunetVersion.get(), provenance.get("version").asText());
+        assertTrue(provenance.at("/execution/slabs").asInt() >= 1);
+    }
+
+    /** The bundled sample a case name comes from. */
+    static String sampleFile(String caseName) {
+        return SAMPLES.stream().filter(s -> io.stunet.predict.CaseFiles.caseName(Path.of(s)).equals(caseName))
+                .findFirst().orElseThrow();
     }
 
     @Test
@@ -89,7 +109,7 @@ class PipelineRunTest {
         Files.copy(TestData.nifti("anatomical.nii"), input.resolve("anatomical.nii"));
         Path expected = TinyModel.predict(demo, input, tmp.resolve("demo-predict"), true);
         PipelineRun.Options o = new PipelineRun.Options(input, tmp.resolve("demo-out"), demo, tmp.resolve("demo-work"),
-                List.of("cpu", "cpu"), 2, true, 0.5, 1, "nearest", false, 2, null, Duration.ofMinutes(5));
+                List.of("cpu", "cpu"), 2, true, 0.5, 1, "nearest", false, List.of(), false, 2, null, Duration.ofMinutes(5));
         PipelineRun.Result r = PipelineRun.run(o, p -> { });
         assertEquals(0, r.failed(), () -> r.cases().toString());
         assertSameOutputs(expected, tmp.resolve("demo-out"), "anatomical");

@@ -7,6 +7,8 @@ import io.stunet.model.ModelCard;
 import io.stunet.nifti.NiftiReader;
 import io.stunet.predict.CaseFiles;
 import io.stunet.predict.CaseSegmenter;
+import io.stunet.predict.StunetVersion;
+import io.stunet.postprocess.CaseFinisher;
 import io.stunet.testing.Python;
 
 import java.io.IOException;
@@ -63,9 +65,10 @@ final class TinyModel {
         EngineOptions eo = new EngineOptions().devices(List.of("cpu")).tta(tta).mirrorAxes(card.mirrorAxesArray())
                 .step(0.5).classes(card.numClasses()).patch(card.patchSizeArray()).inputChannels(card.inputChannels());
         try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), eo)) {
-            CaseSegmenter seg = new CaseSegmenter(card, engine, ExportMode.NEAREST, 1, false);
+            CaseSegmenter seg = new CaseSegmenter(card, engine, new CaseFinisher.Options(ExportMode.NEAREST, false), 1,
+                    StunetVersion.get());
             for (Path f : CaseFiles.list(input)) {
-                seg.segment(CaseFiles.caseName(f), NiftiReader.read(f), out, s -> { });
+                seg.segment(CaseFiles.caseName(f), f, out, s -> { });
             }
         }
         return out;
