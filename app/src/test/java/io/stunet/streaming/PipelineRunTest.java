@@ -5,6 +5,8 @@ import io.stunet.error.StunetException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stunet.nifti.NiftiReader;
+import io.stunet.export.ExportMode;
+import io.stunet.postprocess.CaseFinisher;
 import io.stunet.postprocess.Provenance;
 import io.stunet.predict.StunetVersion;
 import io.stunet.store.Digests;
@@ -113,6 +115,37 @@ class PipelineRunTest {
         PipelineRun.Result r = PipelineRun.run(o, p -> { });
         assertEquals(0, r.failed(), () -> r.cases().toString());
         assertSameOutputs(expected, tmp.resolve("demo-out"), "anatomical");
+    }
+
+    @Test
+    void classSubsetAndPerClassFilesThroughRunMatchPredict() throws Exception {
+        Path input = tmp.resolve("subset-in");
+        Files.createDirectories(input);
+        Files.copy(TestData.nifti("example_ct_sm.nii.gz"), input.resolve("example_ct_sm.nii.gz"));
+        Path expected = TinyModel.predict(model, input, tmp.resolve("subset-predict"), false,
+                new CaseFinisher.Options(ExportMode.NEAREST, false, List.of("c", "a"), true, null));
+        PipelineRun.Options o = new PipelineRun.Options(input, tmp.resolve("subset-out"), model, tmp.resolve("subset-work"),
+                List.of("cpu", "cpu"), 2, false, 0.5, 1, "nearest", false, List.of("c", "a"), true, 2, null,
+                Duration.ofMinutes(5));
+        PipelineRun.Result r = PipelineRun.run(o, p -> { });
+        assertEquals(0, r.failed(), () -> r.cases().toString());
+        Path actual = tmp.resolve("subset-out");
+        assertSameOutputs(expected, actual, "example_ct_sm");
+        for (String part : List.of("a.nii.gz", "c.nii.gz")) {
+            assertArrayEquals(Files.readAllBytes(expected.resolve("example_ct_sm_seg").resolve(part)),
+                    Files.readAllBytes(actual.resolve("example_ct_sm_seg").resolve(part)), part);
+        }
+        try (var files = Files.list(actual.resolve("example_ct_sm_seg"))) {
+            assertEquals(2, files.count(), "one file per kept class");
+        }
+        JsonNode p = new ObjectMapper().readTree(actual.resolve("example_ct_sm_seg.json").toFile()).get("provenance");
+        assertEquals("[\"a\",\"c\"]", p.at("/options/classes").toString());
+        assertEquals(2, p.at("/execution/slabs").asInt());
+        // Unknown names stop the run before anything is submitted.
+        StunetException e = org.junit.jupiter.api.Assertions.assertThrows(StunetException.class, () -> PipelineRun.run(
+                new PipelineRun.Options(input, tmp.resolve("bad-out"), model, tmp.resolve("bad-work"), List.of("cpu"), 1,
+                        false, 0.5, 1, "nearest", false, List.of("e"), false, 2, null, Duration.ofMinutes(1)), p2 -> { }));
+        assertEquals(ErrorCode.INVALID_REQUEST, e.code());
     }
 
     @Test
