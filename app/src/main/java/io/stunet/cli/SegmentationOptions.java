@@ -37,7 +37,7 @@ final class SegmentationOptions {
     @Option(names = "--preview", description = "Also write NAME_preview.png (three mid-slices with the labels).")
     boolean preview;
 
-    @Option(names = "--classes", split = ",", paramLabel = "NAME[,NAME...]",
+    @Option(names = "--classes", split = ",", paramLabel = "NAME",
             description = "Keep only these classes: the other labels become 0 (label values unchanged) in the mask, "
                     + "statistics, label table and per-class files (default: all).")
     List<String> classes = new ArrayList<>();
