@@ -5,12 +5,12 @@ import io.stunet.engine.EngineOptions;
 import io.stunet.engine.InferenceEngine;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
-import io.stunet.export.ExportMode;
+import io.stunet.cases.ClassSelection;
+import io.stunet.postprocess.CaseFinisher;
 import io.stunet.model.ModelCard;
-import io.stunet.nifti.NiftiReader;
 import io.stunet.predict.CaseFiles;
 import io.stunet.predict.CaseSegmenter;
-import io.stunet.volume.Volume;
+import io.stunet.predict.StunetVersion;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,7 +71,9 @@ public final class PredictCommand implements Callable<Integer> {
     public Integer call() {
         Path input = input();
         ModelCard card = ModelCard.load(BundledPaths.resolve(model));
-        ExportMode mode = seg.exportMode();
+        CaseFinisher.Options outputs = seg.outputs();
+        // Unknown class names are a usage error: report them before the model is loaded.
+        ClassSelection.resolve(outputs.classes(), card.classes());
         List<Path> cases = CaseFiles.list(BundledPaths.resolve(input));
         if (cases.isEmpty()) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "no .nii or .nii.gz files in " + input);
@@ -87,16 +89,14 @@ public final class PredictCommand implements Callable<Integer> {
                 .step(seg.step)
                 .listener(progress);
         try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), options)) {
-            CaseSegmenter segmenter = new CaseSegmenter(card, engine, mode, seg.slabs, seg.preview);
+            CaseSegmenter segmenter = new CaseSegmenter(card, engine, outputs, seg.slabs, StunetVersion.get());
             for (int i = 0; i < cases.size(); i++) {
                 Path file = cases.get(i);
                 String name = CaseFiles.caseName(file);
                 try (ProgressBar bar = new ProgressBar(StunetCommand.progressOut(root),
                         String.format(Locale.ROOT, "[%d/%d] %s", i + 1, cases.size(), name), 0)) {
                     progress.attach(bar);
-                    bar.detail("reading");
-                    Volume volume = NiftiReader.read(file);
-                    CaseSegmenter.Result r = segmenter.segment(name, volume, out, bar::detail);
+                    CaseSegmenter.Result r = segmenter.segment(name, file, out, bar::detail);
                     bar.detail(String.format(Locale.ROOT, "done: %d classes present", r.classesPresent()));
                 } catch (StunetException e) {
                     failures.add(name + ": " + e.summary());

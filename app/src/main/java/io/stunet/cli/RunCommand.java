@@ -27,7 +27,7 @@ public final class RunCommand implements Callable<Integer> {
     Path input;
 
     @Option(names = {"-o", "--output", "--out"}, paramLabel = "DIR", defaultValue = "out/run",
-            description = "Where NAME_seg.nii.gz and NAME_stats.json go. Default: ${DEFAULT-VALUE}.")
+            description = "Where NAME_seg.nii.gz, NAME_seg.json and NAME_stats.json go. Default: ${DEFAULT-VALUE}.")
     Path output;
 
     @Option(names = {"-m", "--model"}, paramLabel = "DIR", defaultValue = BundledPaths.DEMO_MODEL,
@@ -57,7 +57,7 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() {
         seg.exportMode();
         PipelineRun.Options o = new PipelineRun.Options(BundledPaths.resolve(input), output, BundledPaths.resolve(model), work, seg.devices, seg.slabs, seg.tta, seg.step,
-                seg.batch, seg.export, seg.preview, intake, config, timeout == null ? null : Duration.ofSeconds(timeout));
+                seg.batch, seg.export, seg.preview, seg.classes, seg.perClass, intake, config, timeout == null ? null : Duration.ofSeconds(timeout));
         PipelineRun.Result r;
         try (ProgressBar bar = new ProgressBar(StunetCommand.progressOut(root), "run", 1000)) {
             long[] shown = {0};

@@ -3,6 +3,8 @@ package io.stunet.cli;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
 import io.stunet.export.ExportMode;
+import io.stunet.postprocess.CaseFinisher;
+import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -34,6 +36,19 @@ final class SegmentationOptions {
 
     @Option(names = "--preview", description = "Also write NAME_preview.png (three mid-slices with the labels).")
     boolean preview;
+
+    @Option(names = "--classes", split = ",", paramLabel = "NAME",
+            description = "Keep only these classes: the other labels become 0 (label values unchanged) in the mask, "
+                    + "statistics, label table and per-class files (default: all).")
+    List<String> classes = new ArrayList<>();
+
+    @Option(names = "--per-class", description = "Also write one binary mask per kept class, NAME_seg/CLASS.nii.gz.")
+    boolean perClass;
+
+    /** The output options of the finishing step (no provenance: each case gets its own). */
+    CaseFinisher.Options outputs() {
+        return new CaseFinisher.Options(exportMode(), preview, classes, perClass, null);
+    }
 
     /** The export mode, or a typed error naming the bad value. */
     ExportMode exportMode() {

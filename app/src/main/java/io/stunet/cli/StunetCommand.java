@@ -4,16 +4,13 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.stunet.error.StunetException;
 import org.slf4j.LoggerFactory;
+import io.stunet.predict.StunetVersion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.FileNotFoundException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Optional;
-import java.util.Properties;
 
 /**
  * The {@code stunet} program: one entry point whose subcommands cover every way of running
@@ -125,19 +122,8 @@ public final class StunetCommand implements Runnable {
     /** {@code -V}: the Maven project version, filtered into {@code stunet-version.properties} at build time. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() throws IOException {
-            return new String[] {"stunet " + version()};
-        }
-
-        static String version() throws IOException {
-            Properties p = new Properties();
-            try (InputStream in = StunetCommand.class.getResourceAsStream("/stunet-version.properties")) {
-                if (in == null) {
-                    throw new FileNotFoundException("stunet-version.properties is missing from the class path");
-                }
-                p.load(in);
-            }
-            return p.getProperty("version");
+        public String[] getVersion() {
+            return new String[] {"stunet " + StunetVersion.get()};
         }
     }
 

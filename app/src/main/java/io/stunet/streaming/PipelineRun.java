@@ -1,5 +1,6 @@
 package io.stunet.streaming;
 
+import io.stunet.cases.ClassSelection;
 import io.stunet.config.StunetConfig;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
@@ -44,10 +45,13 @@ import java.util.function.Consumer;
  * names {@code predict} uses ({@link CaseArtifact.Kind}).
  */
 public final class PipelineRun {
-    /** Options of one run; {@code config} may be {@code null}. */
+    /** Options of one run; {@code config} may be {@code null}, {@code classes} empty for all. */
     public record Options(Path input, Path output, Path model, Path work, List<String> devices, int slabs, boolean tta,
-                          double step, int batch, String export, boolean preview, int intake, Path config,
-                          Duration timeout) {
+                          double step, int batch, String export, boolean preview, List<String> classes,
+                          boolean perClass, int intake, Path config, Duration timeout) {
+        public Options {
+            classes = List.copyOf(classes);
+        }
     }
 
     /** How one case ended. {@code code} and {@code message} are set when it failed. */
@@ -95,7 +99,10 @@ public final class PipelineRun {
         }
         ModelCard card = ModelCard.load(o.model());
         String modelSha = card.modelSha256() != null ? card.modelSha256() : ModelCard.sha256(card.modelFile());
-        Map<String, String> options = SubmitOptions.canonical(o.tta(), o.step(), o.export(), o.preview());
+        // Unknown class names are a usage error: report them before anything starts.
+        ClassSelection.resolve(o.classes(), card.classes());
+        Map<String, String> options = SubmitOptions.canonical(o.tta(), o.step(), o.export(), o.preview(), o.classes(),
+                o.perClass());
         StunetConfig config = config(o);
         createDirectories(o.output());
         Vertx vertx = Vertx.vertx();
@@ -166,16 +173,22 @@ public final class PipelineRun {
     }
 
     /**
-     * Writes every output a completed case has in the store ({@link CaseArtifact.Kind}) as
-     * {@code out/NAME + suffix} through {@link AtomicFiles}; the mask and the statistics must be there.
+     * Writes every output a completed case has in the store ({@link CaseArtifact.Kind}, every
+     * part of a kind with parts) as {@code out/NAME + suffix (+ part)} through
+     * {@link io.stunet.files.AtomicFiles}; the mask, the statistics and the label table must be there.
      */
     public static void writeOutputs(ClaimCheckStore store, String caseId, String name, Path out) {
         List<CaseArtifact> artifacts = new ArrayList<>();
         for (CaseArtifact.Kind kind : CaseArtifact.Kind.values()) {
             String key = BlobKeys.output(caseId, kind.storeName());
-            if (store.exists(key)) {
+            if (kind.hasParts()) {
+                for (String k : store.list(key)) {
+                    artifacts.add(new CaseArtifact(kind, k.substring(key.length()), store.get(k)));
+                }
+            } else if (store.exists(key)) {
                 artifacts.add(new CaseArtifact(kind, store.get(key)));
-            } else if (kind == CaseArtifact.Kind.MASK || kind == CaseArtifact.Kind.STATS) {
+            } else if (kind == CaseArtifact.Kind.MASK || kind == CaseArtifact.Kind.STATS
+                    || kind == CaseArtifact.Kind.LABELS) {
                 throw new StunetException(ErrorCode.NOT_FOUND, "completed case lacks its " + kind.storeName());
             }
         }

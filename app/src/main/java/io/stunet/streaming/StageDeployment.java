@@ -11,6 +11,7 @@ import io.stunet.kafka.StageVerticle;
 import io.stunet.kafka.StreamingRuntime;
 import io.stunet.model.ModelCard;
 import io.stunet.postprocess.service.PostprocessService;
+import io.stunet.predict.StunetVersion;
 import io.stunet.preprocess.service.PreprocessService;
 import io.vertx.core.Future;
 
@@ -78,7 +79,8 @@ public final class StageDeployment implements AutoCloseable {
         int threads = config.getInt(StunetConfig.STAGE_WORKER_THREADS);
         try {
             if (roles.contains(Role.POSTPROCESS)) {
-                PostprocessService post = new PostprocessService(runtime, card, config.getOptionalPath(StunetConfig.OUTBOX_DIR), threads);
+                PostprocessService post = new PostprocessService(runtime, card, config.getOptionalPath(StunetConfig.OUTBOX_DIR), threads,
+                        StunetVersion.get());
                 d.resources.add(post::close);
                 d.start(post.verticle());
             }

@@ -18,7 +18,20 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import io.stunet.model.ModelCard;
+import picocli.CommandLine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -148,5 +161,105 @@ class PredictCommandTest {
         Run run = predict(TestData.nifti("example_ct_sm.nii.gz").toString(), "--out", tmp.toString(),
                 "--export", "cubic");
         assertEquals(StunetCommand.EXIT_FAILURE, run.exit());
+    }
+
+    @Test
+    void classSubsetWithPerClassMasksLabelTableAndProvenance() throws Exception {
+        Path ct = TestData.nifti("example_ct_sm.nii.gz");
+        Run all = predict(ct.toString(), "--out", tmp.resolve("all").toString(), "--no-tta");
+        Run some = predict(ct.toString(), "--out", tmp.resolve("some").toString(), "--no-tta",
+                "--classes", "bone,body", "--per-class");
+        assertEquals(0, all.exit(), all.out());
+        assertEquals(0, some.exit(), some.out());
+        Path out = tmp.resolve("some");
+        ObjectMapper json = new ObjectMapper();
+
+        // The label table names the kept labels, which keep their values; every other label is 0.
+        JsonNode table = json.readTree(out.resolve("example_ct_sm_seg.json").toFile());
+        assertEquals("stunet.seg", table.get("schema").asText());
+        Map<String, Integer> values = new TreeMap<>();
+        for (JsonNode e : table.get("labels")) {
+            values.put(e.get("name").asText(), e.get("value").asInt());
+        }
+        ModelCard card = ModelCard.load(TestData.file("models/demo"));
+        assertEquals(Map.of("background", 0, "body", card.classes().indexOf("body"), "bone",
+                card.classes().indexOf("bone")), values);
+        byte[] full = NiftiReader.read(tmp.resolve("all/example_ct_sm_seg.nii.gz")).bytes();
+        byte[] mask = NiftiReader.read(out.resolve("example_ct_sm_seg.nii.gz")).bytes();
+        for (int i = 0; i < full.length; i++) {
+            assertEquals(values.containsValue(full[i] & 0xFF) ? full[i] : 0, mask[i], "voxel " + i);
+        }
+
+        // One binary file per kept class, equal to the multi-class mask's voxels of that label.
+        try (Stream<Path> files = Files.list(out.resolve("example_ct_sm_seg"))) {
+            assertEquals(List.of("body.nii.gz", "bone.nii.gz"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+        for (String name : List.of("body", "bone")) {
+            Volume binary = NiftiReader.read(out.resolve("example_ct_sm_seg/" + name + ".nii.gz"));
+            byte[] b = binary.bytes();
+            long inside = 0;
+            for (int i = 0; i < b.length; i++) {
+                assertEquals((mask[i] & 0xFF) == values.get(name) ? 1 : 0, b[i], name + " voxel " + i);
+                inside += b[i];
+            }
+            assertTrue(inside > 0, name + " is found");
+            assertArrayEquals(NiftiReader.read(ct).affine().toArray(), binary.affine().toArray(), 1e-6);
+        }
+
+        JsonNode stats = json.readTree(out.resolve("example_ct_sm_stats.json").toFile());
+        List<String> statClasses = new ArrayList<>();
+        stats.get("classes").fieldNames().forEachRemaining(statClasses::add);
+        assertEquals(List.of("body", "bone"), statClasses);
+
+        // Provenance: the same object in both documents, checked against independent sources.
+        JsonNode p = stats.get("provenance");
+        assertEquals(p, table.get("provenance"));
+        String inputSha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(ct)));
+        assertEquals(inputSha, p.at("/input/sha256").asText());
+        assertEquals(json.readTree(TestData.file("models/demo").resolve("model.json").toFile()).get("modelSha256"),
+                p.at("/model/sha256"));
+        assertEquals("demo", p.at("/model/name").asText());
+        assertEquals(versionPrinted(), "stunet " + p.get("version").asText());
+        assertFalse(p.at("/options/tta").asBoolean());
+        assertEquals(0.5, p.at("/options/step").asDouble());
+        assertEquals("nearest", p.at("/options/export").asText());
+        assertEquals("[\"body\",\"bone\"]", p.at("/options/classes").toString());
+        assertTrue(p.at("/options/perClass").asBoolean());
+        assertEquals(1, p.at("/execution/slabs").asInt());
+        assertEquals("[\"cpu\"]", p.at("/execution/devices").toString());
+        Instant started = Instant.parse(p.at("/execution/startedAt").asText());
+        Instant finished = Instant.parse(p.at("/execution/finishedAt").asText());
+        assertTrue(p.at("/execution/finishedAt").asText().endsWith("Z"));
+        assertFalse(finished.isBefore(started));
+        assertTrue(Duration.between(started, Instant.now()).toMinutes() < 30, "started during this test");
+        // Without --classes the provenance says "all classes".
+        JsonNode allStats = json.readTree(tmp.resolve("all/example_ct_sm_stats.json").toFile());
+        assertTrue(allStats.at("/provenance/options/classes").isNull());
+        assertFalse(Files.exists(tmp.resolve("all/example_ct_sm_seg")));
+    }
+
+    /** What {@code stunet -V} prints. */
+    private static String versionPrinted() {
+        StringWriter w = new StringWriter();
+        CommandLine cl = StunetCommand.commandLine();
+        cl.setOut(new PrintWriter(w));
+        assertEquals(0, cl.execute("-V"));
+        return w.toString().strip();
+    }
+
+    @Test
+    void unknownClassNamesAreRefusedWithTheValidNames() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = StunetCommand.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute("predict", "--model", TestData.file("models/demo").toString(),
+                TestData.nifti("example_ct_sm.nii.gz").toString(), "--out", tmp.toString(), "--classes", "liver,bone");
+        assertEquals(StunetCommand.EXIT_FAILURE, exit);
+        String message = err.toString();
+        assertTrue(message.contains("INVALID_REQUEST"), message);
+        assertTrue(message.contains("liver"), message);
+        assertTrue(message.contains("valid names: body, bone, air_inside_body"), message);
+        assertFalse(Files.exists(tmp.resolve("example_ct_sm_seg.nii.gz")));
     }
 }

@@ -2,7 +2,14 @@ package io.stunet.streaming;
 
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stunet.nifti.NiftiReader;
+import io.stunet.export.ExportMode;
+import io.stunet.postprocess.CaseFinisher;
+import io.stunet.postprocess.Provenance;
+import io.stunet.predict.StunetVersion;
+import io.stunet.store.Digests;
 import io.stunet.records.CaseState;
 import io.stunet.testing.TestData;
 import io.stunet.volume.Volume;
@@ -34,7 +41,7 @@ public class PipelineRunTest {
 
     static PipelineRun.Options options(Path input, Path output, Path work, int slabs, boolean tta) {
         return new PipelineRun.Options(input, output, model, work, List.of("cpu", "cpu"), slabs, tta, 0.5, 1,
-                "nearest", false, 2, null, Duration.ofMinutes(5));
+                "nearest", false, List.of(), false, 2, null, Duration.ofMinutes(5));
     }
 
     static Path predict(Path input, Path out, boolean tta) {
@@ -55,8 +62,23 @@ public class PipelineRunTest {
         assertArrayEquals(e.header().shape(), a.header().shape(), name);
         assertEquals(e.header().dataType(), a.header().dataType(), name);
         assertArrayEquals((byte[]) e.data(), (byte[]) a.data(), name + ": mask differs from predict");
-        assertEquals(Files.readString(expected.resolve(name + "_stats.json")),
-                Files.readString(actual.resolve(name + "_stats.json")), name + ": stats differ from predict");
+        // The JSON documents agree except provenance.execution: slabs, devices and times are how and when it ran.
+        for (String suffix : List.of("_stats.json", "_seg.json")) {
+            assertEquals(Provenance.stablePart(Files.readAllBytes(expected.resolve(name + suffix))),
+                    Provenance.stablePart(Files.readAllBytes(actual.resolve(name + suffix))),
+                    name + suffix + " differs from predict");
+        }
+        JsonNode provenance = new ObjectMapper().readTree(actual.resolve(name + "_stats.json").toFile()).get("provenance");
+        assertEquals(Digests.sha256Hex(Files.readAllBytes(TestData.nifti(sampleFile(name)))),
+                provenance.at("/input/sha256").asText(), name + ": input checksum");
+        assertEquals(StunetVersion.get(), provenance.get("version").asText());
+        assertTrue(provenance.at("/execution/slabs").asInt() >= 1);
+    }
+
+    /** The bundled sample a case name comes from. */
+    static String sampleFile(String caseName) {
+        return SAMPLES.stream().filter(s -> io.stunet.predict.CaseFiles.caseName(Path.of(s)).equals(caseName))
+                .findFirst().orElseThrow();
     }
 
     @Test
@@ -89,10 +111,41 @@ public class PipelineRunTest {
         Files.copy(TestData.nifti("anatomical.nii"), input.resolve("anatomical.nii"));
         Path expected = TinyModel.predict(demo, input, tmp.resolve("demo-predict"), true);
         PipelineRun.Options o = new PipelineRun.Options(input, tmp.resolve("demo-out"), demo, tmp.resolve("demo-work"),
-                List.of("cpu", "cpu"), 2, true, 0.5, 1, "nearest", false, 2, null, Duration.ofMinutes(5));
+                List.of("cpu", "cpu"), 2, true, 0.5, 1, "nearest", false, List.of(), false, 2, null, Duration.ofMinutes(5));
         PipelineRun.Result r = PipelineRun.run(o, p -> { });
         assertEquals(0, r.failed(), () -> r.cases().toString());
         assertSameOutputs(expected, tmp.resolve("demo-out"), "anatomical");
+    }
+
+    @Test
+    void classSubsetAndPerClassFilesThroughRunMatchPredict() throws Exception {
+        Path input = tmp.resolve("subset-in");
+        Files.createDirectories(input);
+        Files.copy(TestData.nifti("example_ct_sm.nii.gz"), input.resolve("example_ct_sm.nii.gz"));
+        Path expected = TinyModel.predict(model, input, tmp.resolve("subset-predict"), false,
+                new CaseFinisher.Options(ExportMode.NEAREST, false, List.of("c", "a"), true, null));
+        PipelineRun.Options o = new PipelineRun.Options(input, tmp.resolve("subset-out"), model, tmp.resolve("subset-work"),
+                List.of("cpu", "cpu"), 2, false, 0.5, 1, "nearest", false, List.of("c", "a"), true, 2, null,
+                Duration.ofMinutes(5));
+        PipelineRun.Result r = PipelineRun.run(o, p -> { });
+        assertEquals(0, r.failed(), () -> r.cases().toString());
+        Path actual = tmp.resolve("subset-out");
+        assertSameOutputs(expected, actual, "example_ct_sm");
+        for (String part : List.of("a.nii.gz", "c.nii.gz")) {
+            assertArrayEquals(Files.readAllBytes(expected.resolve("example_ct_sm_seg").resolve(part)),
+                    Files.readAllBytes(actual.resolve("example_ct_sm_seg").resolve(part)), part);
+        }
+        try (var files = Files.list(actual.resolve("example_ct_sm_seg"))) {
+            assertEquals(2, files.count(), "one file per kept class");
+        }
+        JsonNode p = new ObjectMapper().readTree(actual.resolve("example_ct_sm_seg.json").toFile()).get("provenance");
+        assertEquals("[\"a\",\"c\"]", p.at("/options/classes").toString());
+        assertEquals(2, p.at("/execution/slabs").asInt());
+        // Unknown names stop the run before anything is submitted.
+        StunetException e = org.junit.jupiter.api.Assertions.assertThrows(StunetException.class, () -> PipelineRun.run(
+                new PipelineRun.Options(input, tmp.resolve("bad-out"), model, tmp.resolve("bad-work"), List.of("cpu"), 1,
+                        false, 0.5, 1, "nearest", false, List.of("e"), false, 2, null, Duration.ofMinutes(1)), p2 -> { }));
+        assertEquals(ErrorCode.INVALID_REQUEST, e.code());
     }
 
     @Test

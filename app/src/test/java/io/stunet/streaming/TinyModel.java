@@ -7,6 +7,8 @@ import io.stunet.model.ModelCard;
 import io.stunet.nifti.NiftiReader;
 import io.stunet.predict.CaseFiles;
 import io.stunet.predict.CaseSegmenter;
+import io.stunet.predict.StunetVersion;
+import io.stunet.postprocess.CaseFinisher;
 import io.stunet.testing.Python;
 
 import java.io.IOException;
@@ -59,13 +61,18 @@ public final class TinyModel {
 
     /** What {@code predict} writes for the files of {@code input} with a model directory (one device, one slab). */
     public static Path predict(Path model, Path input, Path out, boolean tta) {
+        return predict(model, input, out, tta, new CaseFinisher.Options(ExportMode.NEAREST, false));
+    }
+
+    /** The same with the given output options (classes, per-class files, preview). */
+    public static Path predict(Path model, Path input, Path out, boolean tta, CaseFinisher.Options outputs) {
         ModelCard card = ModelCard.load(model);
         EngineOptions eo = new EngineOptions().devices(List.of("cpu")).tta(tta).mirrorAxes(card.mirrorAxesArray())
                 .step(0.5).classes(card.numClasses()).patch(card.patchSizeArray()).inputChannels(card.inputChannels());
         try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), eo)) {
-            CaseSegmenter seg = new CaseSegmenter(card, engine, ExportMode.NEAREST, 1, false);
+            CaseSegmenter seg = new CaseSegmenter(card, engine, outputs, 1, StunetVersion.get());
             for (Path f : CaseFiles.list(input)) {
-                seg.segment(CaseFiles.caseName(f), NiftiReader.read(f), out, s -> { });
+                seg.segment(CaseFiles.caseName(f), f, out, s -> { });
             }
         }
         return out;

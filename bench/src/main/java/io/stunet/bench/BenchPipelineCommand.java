@@ -13,6 +13,9 @@ import io.stunet.nifti.NiftiReader;
 import io.stunet.nifti.NiftiWriter;
 import io.stunet.predict.CaseFiles;
 import io.stunet.predict.CaseSegmenter;
+import io.stunet.predict.StunetVersion;
+import io.stunet.postprocess.CaseFinisher;
+import io.stunet.postprocess.Provenance;
 import io.stunet.records.CaseState;
 import io.stunet.streaming.PipelineRun;
 import io.stunet.volume.DataType;
@@ -84,17 +87,19 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         double predictSeconds;
         EngineOptions eo = EngineOptions.forModel(card).devices(devices).tta(tta).step(0.5);
         try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), eo)) {
-            CaseSegmenter seg = new CaseSegmenter(card, engine, ExportMode.NEAREST, slabs, false);
+            CaseSegmenter seg = new CaseSegmenter(card, engine, new CaseFinisher.Options(ExportMode.NEAREST, false), slabs,
+                    StunetVersion.get());
             long t0 = System.nanoTime();
             for (Path f : files) {
-                seg.segment(CaseFiles.caseName(f), NiftiReader.read(f), predictOut, s -> { });
+                seg.segment(CaseFiles.caseName(f), f, predictOut, s -> { });
             }
             predictSeconds = (System.nanoTime() - t0) / 1e9;
         }
 
         Path runOut = scratch.resolve("run");
         PipelineRun.Result r = PipelineRun.run(new PipelineRun.Options(input, runOut, model, scratch.resolve("work"),
-                devices, slabs, tta, 0.5, 1, "nearest", false, 2 * devices.size(), null, Duration.ofHours(2)), p -> { });
+                devices, slabs, tta, 0.5, 1, "nearest", false, List.of(), false, 2 * devices.size(), null,
+                Duration.ofHours(2)), p -> { });
         if (r.failed() > 0) {
             throw new StunetException(ErrorCode.INTERNAL, r.failed() + " case(s) failed in the pipeline run");
         }
@@ -103,11 +108,17 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             String name = CaseFiles.caseName(f);
             Volume a = NiftiReader.read(predictOut.resolve(name + "_seg.nii.gz"));
             Volume b = NiftiReader.read(runOut.resolve(name + "_seg.nii.gz"));
-            identical += Arrays.equals((byte[]) a.data(), (byte[]) b.data()) ? 1 : 0;
+            // Same voxels, and the same statistics and label table apart from provenance.execution (times, devices).
+            boolean same = Arrays.equals((byte[]) a.data(), (byte[]) b.data());
+            for (String suffix : List.of("_stats.json", "_seg.json")) {
+                same &= Provenance.stablePart(Files.readAllBytes(predictOut.resolve(name + suffix)))
+                        .equals(Provenance.stablePart(Files.readAllBytes(runOut.resolve(name + suffix))));
+            }
+            identical += same ? 1 : 0;
         }
         System.out.printf(Locale.ROOT, "predict : %8.2f s  %6.3f cases/s%n", predictSeconds, files.size() / predictSeconds);
         System.out.printf(Locale.ROOT, "run     : %8.2f s  %6.3f cases/s%n", r.seconds(), files.size() / r.seconds());
-        System.out.printf(Locale.ROOT, "throughput ratio run/predict: %.3f (goal >= 0.9); masks identical: %d/%d%n",
+        System.out.printf(Locale.ROOT, "throughput ratio run/predict: %.3f (goal >= 0.9); outputs identical: %d/%d%n",
                 predictSeconds / r.seconds(), identical, files.size());
         printTimeline(r);
         return identical == files.size() ? 0 : StunetCommand.EXIT_FAILURE;

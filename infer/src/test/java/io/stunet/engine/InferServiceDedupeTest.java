@@ -74,7 +74,7 @@ class InferServiceDedupeTest {
                     SHAPE, new double[] {1, 1, 1}, new double[] {1, 1, 1}, SHAPE, false, -1, 1);
             int[] bounds = SlabPlan.bounds(SHAPE[0], 2);
             BlobRef propsRef = store.put(BlobKeys.preprocessedProperties(caseId), new CaseManifest(
-                    CaseManifest.SCHEMA_VERSION, props, inputRef, "case.nii.gz", MODEL, caseOptions, 2).toJson());
+                    CaseManifest.SCHEMA_VERSION, props, inputRef, "case.nii.gz", MODEL, caseOptions, 2, 0L).toJson());
             int[] read = SlabPlan.readRange(SHAPE[0], PATCH[0], 0.5, bounds[0], bounds[1]);
             TileRequested tile = new TileRequested(caseId, 0, 2, bounds[0], bounds[1], read[0], read[1],
                     List.of(1, SHAPE[0], SHAPE[1], SHAPE[2]), volumeRef, propsRef, MODEL);

@@ -25,10 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -222,17 +219,12 @@ final class CaseSubmitter {
     }
 
     private static String sha256(Path file) {
-        MessageDigest md = Digests.sha256();
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
+        try {
+            return Digests.sha256Hex(file);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "input file not found");
         } catch (IOException e) {
             throw new StunetException(ErrorCode.IO_FAILURE, "cannot read input: " + e.getClass().getSimpleName(), e);
         }
-        return Digests.hex(md);
     }
 }

@@ -279,8 +279,10 @@ final class IngestRoutes {
                         throw new StunetException(ErrorCode.INVALID_REQUEST, "unknown field " + f);
                     }
                 }
-                options = SubmitOptions.override(defaults,
-                        k -> json.getValue(k) == null ? null : json.getValue(k).toString());
+                // classes may be given as a JSON array of names or as one comma-separated string.
+                options = SubmitOptions.override(defaults, k -> json.getValue(k) == null ? null
+                        : json.getValue(k) instanceof io.vertx.core.json.JsonArray a
+                        ? String.join(",", a.stream().map(String::valueOf).toList()) : json.getValue(k).toString());
                 uri = json.getValue("uri") instanceof String s ? s : null;
                 name = json.getValue("name") instanceof String s ? s : null;
                 if (name != null) {

@@ -245,6 +245,22 @@ class IngestServiceTest {
         Map<String, String> withPreview = SubmitOptions.canonical(true, 0.5, "nearest", true);
         assertEquals(CaseIds.derive(Digests.sha256Hex(Files.readAllBytes(outside)), MODEL, withPreview),
                 new JsonObject(ok.body()).getString("caseId"));
+
+        // Output options enter the case id in canonical form (sorted names), as an array or a string.
+        HttpResponse<String> subset = send(postJson(new JsonObject().put("uri", "file://" + inside).put("preview", true)
+                .put("classes", new io.vertx.core.json.JsonArray().add("spleen").add("liver")).put("perClass", true)));
+        assertEquals(202, subset.statusCode(), subset.body());
+        Map<String, String> withSubset = SubmitOptions.canonical(true, 0.5, "nearest", true, List.of("liver", "spleen"), true);
+        assertEquals("liver,spleen", withSubset.get("classes"));
+        String subsetId = new JsonObject(subset.body()).getString("caseId");
+        assertEquals(CaseIds.derive(Digests.sha256Hex(Files.readAllBytes(outside)), MODEL, withSubset), subsetId);
+        HttpResponse<String> same = send(postJson(new JsonObject().put("uri", "file://" + inside).put("preview", true)
+                .put("classes", "liver, spleen,liver").put("perClass", "true")));
+        assertEquals(200, same.statusCode(), same.body());
+        assertEquals(subsetId, new JsonObject(same.body()).getString("caseId"));
+        // Defaults add no keys, so cases submitted without the output options keep their ids.
+        assertEquals(withPreview, SubmitOptions.canonical(true, 0.5, "nearest", true, List.of(), false));
+        assertEquals(java.util.Set.of("tta", "step", "export", "preview"), SubmitOptions.defaults().keySet());
     }
 
     @Test

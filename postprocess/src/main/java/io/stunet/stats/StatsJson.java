@@ -3,6 +3,7 @@ package io.stunet.stats;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -67,11 +68,24 @@ public final class StatsJson {
 
     /** The document as indented UTF-8 text. */
     public static String toJson(StatsReport report) {
+        return toJson(toTree(report));
+    }
+
+    /**
+     * Any JSON tree as the outputs write it: indented, {@code "key": value} like Python's
+     * {@code json.dump}, one final newline (shared by the case's JSON documents).
+     */
+    public static String toJson(JsonNode tree) {
         try {
-            return WRITER.writeValueAsString(toTree(report)) + "\n";
+            return WRITER.writeValueAsString(tree) + "\n";
         } catch (JsonProcessingException e) {
-            throw new StunetException(ErrorCode.INTERNAL, "cannot serialize statistics", e);
+            throw new StunetException(ErrorCode.INTERNAL, "cannot serialize a JSON document", e);
         }
+    }
+
+    /** {@link #toJson(JsonNode)} as UTF-8 bytes. */
+    public static byte[] encode(JsonNode tree) {
+        return toJson(tree).getBytes(StandardCharsets.UTF_8);
     }
 
     /** The document as the UTF-8 bytes of {@link #toJson}, what {@link #write} puts in the file. */

@@ -16,8 +16,8 @@ import java.util.Objects;
  * The {@code preprocessed.json} blob of a case: what preprocess decided and what the later
  * stages need without going back to the submission record. Infer reads the volume layout;
  * postprocess reads the properties (to export labels to the input grid), the input blob (its
- * header and intensities for the mask file and statistics), the output name and the options
- * (export mode, preview).
+ * header and intensities for the mask file and statistics), the output name, the options
+ * (export mode, preview, classes) and the input's checksum and submission time (provenance).
  *
  * @param properties  the inverse-preprocessing contract of the preprocess module
  * @param input       the uploaded NIfTI
@@ -25,9 +25,11 @@ import java.util.Objects;
  * @param modelSha256 model the case is segmented with
  * @param options     the case options from the submission ({@link CaseOptions})
  * @param slabCount   number of z-slabs the case was split into
+ * @param submittedAtMillis when ingest received the case (epoch ms; 0 in manifests that predate
+ *                    the field), the start time in the outputs' provenance
  */
 public record CaseManifest(int schemaVersion, PreprocessingProperties properties, BlobRef input, String inputName,
-                           String modelSha256, Map<String, String> options, int slabCount) {
+                           String modelSha256, Map<String, String> options, int slabCount, long submittedAtMillis) {
     public static final int SCHEMA_VERSION = 1;
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);

@@ -19,6 +19,8 @@ import io.stunet.pipeline.StageWork;
 import io.stunet.postprocess.CaseArtifact;
 import io.stunet.postprocess.CaseFinisher;
 import io.stunet.postprocess.FinishedCase;
+import io.stunet.postprocess.Provenance;
+import io.stunet.cases.CaseOptions;
 import io.stunet.records.BlobRef;
 import io.stunet.records.CaseCompleted;
 import io.stunet.records.CaseState;
@@ -37,6 +39,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.EnumMap;
@@ -61,6 +64,8 @@ public final class PostprocessService {
 
     private final StreamingRuntime runtime;
     private final CaseFinisher finisher;
+    private final ModelCard card;
+    private final String version;
     private final Path outbox;
     private final WorkerExecutor workers;
     private final SlabLedger ledger = new SlabLedger(4096);
@@ -69,10 +74,13 @@ public final class PostprocessService {
     /**
      * @param outbox  directory that also receives the output files ({@code NAME_seg.nii.gz}, ...), or {@code null}
      * @param threads worker threads for assembly and export (each holds a case in memory)
+     * @param version the program version recorded in the outputs' provenance
      */
-    public PostprocessService(StreamingRuntime runtime, ModelCard card, Path outbox, int threads) {
+    public PostprocessService(StreamingRuntime runtime, ModelCard card, Path outbox, int threads, String version) {
         this.runtime = runtime;
         this.finisher = new CaseFinisher(card);
+        this.card = card;
+        this.version = version;
         this.outbox = outbox;
         this.workers = runtime.vertx().createSharedWorkerExecutor("stunet-postprocess", threads);
         this.completions = Counter.builder("stunet_cases_completed_total").register(runtime.metrics().registry());
@@ -141,7 +149,11 @@ public final class PostprocessService {
             throw new StunetException(ErrorCode.INVALID_RECORD, "tile record says " + slabCount
                     + " slabs, the case manifest " + manifest.slabCount());
         }
-        CaseFinisher.Options options = CaseFinisher.Options.of(manifest.options());
+        // The input blob's checksum is the SHA-256 of the file as it was received (ingest checks it while storing).
+        Provenance provenance = new Provenance(version, card.name(), manifest.modelSha256(), manifest.input().sha256(),
+                CaseOptions.tta(manifest.options()), CaseOptions.step(manifest.options()), slabCount, null,
+                manifest.submittedAtMillis() > 0 ? Instant.ofEpochMilli(manifest.submittedAtMillis()) : Instant.now());
+        CaseFinisher.Options options = CaseFinisher.Options.of(manifest.options(), provenance);
         List<SlabLabels> slabs = new ArrayList<>(slabCount);
         for (int i = 0; i < slabCount; i++) {
             slabs.add(SlabLabels.decode(store.get(BlobKeys.slabLabels(caseId, i))));
@@ -156,17 +168,17 @@ public final class PostprocessService {
         CaseArtifact stats = done.artifact(CaseArtifact.Kind.STATS).orElseThrow();
         for (CaseArtifact a : done.artifacts()) {
             if (a != stats) {
-                stored.put(a.kind(), store.put(BlobKeys.output(caseId, a.kind().storeName()), a.bytes()));
+                stored.putIfAbsent(a.kind(), store.put(BlobKeys.output(caseId, a.storeName()), a.bytes()));
             }
         }
         if (outbox != null) {
             for (CaseArtifact a : done.artifacts()) {
-                writeToOutbox(a.kind().fileName(name), a.bytes());
+                writeToOutbox(a.fileName(name), a.bytes());
             }
         }
         // Statistics last: with them stored every other output is (CaseOutputs.present), so a
         // redelivery after a crash republishes instead of rewriting.
-        stored.put(stats.kind(), store.put(BlobKeys.output(caseId, stats.kind().storeName()), stats.bytes()));
+        stored.put(stats.kind(), store.put(BlobKeys.output(caseId, stats.storeName()), stats.bytes()));
         completions.increment();
         return completion(caseId, manifest.inputName(), stored.get(CaseArtifact.Kind.MASK), stored.get(CaseArtifact.Kind.STATS), slabCount);
     }

@@ -11,6 +11,7 @@ import io.stunet.model.ModelCard;
 import io.stunet.nifti.NiftiReader;
 import io.stunet.pipeline.CaseManifest;
 import io.stunet.cases.CaseOptions;
+import io.stunet.cases.ClassSelection;
 import io.stunet.pipeline.CaseOutputs;
 import io.stunet.slab.SlabPlan;
 import io.stunet.pipeline.StageWork;
@@ -83,6 +84,8 @@ public final class PreprocessService {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "case was submitted for another model");
         }
         double step = CaseOptions.step(c.options());
+        // Unknown class names fail the case here, before any inference is spent on it.
+        ClassSelection.resolve(CaseOptions.classes(c.options()), card.classes());
         ClaimCheckStore store = runtime.store();
         if (CaseOutputs.present(store, c.caseId())) {
             return CaseOutputs.alreadyCompleted(c.caseId(), STAGE);
@@ -96,7 +99,7 @@ public final class PreprocessService {
         int[] bounds = SlabPlan.bounds(shape[0], slabs);
         int count = bounds.length - 1;
         CaseManifest manifest = new CaseManifest(CaseManifest.SCHEMA_VERSION, pre.properties(), c.input(),
-                c.inputName(), c.modelSha256(), c.options(), count);
+                c.inputName(), c.modelSha256(), c.options(), count, c.submittedAtMillis());
         BlobRef propsRef = store.put(BlobKeys.preprocessedProperties(c.caseId()), manifest.toJson());
 
         List<Integer> shape4 = List.of(channels, shape[0], shape[1], shape[2]);
