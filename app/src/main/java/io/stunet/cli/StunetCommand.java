@@ -7,13 +7,10 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Optional;
-import java.util.Properties;
 
 /**
  * The {@code stunet} program: one entry point whose subcommands cover every way of running
@@ -128,15 +125,8 @@ public final class StunetCommand implements Runnable {
             return new String[] {"stunet " + version()};
         }
 
-        static String version() throws IOException {
-            Properties p = new Properties();
-            try (InputStream in = StunetCommand.class.getResourceAsStream("/stunet-version.properties")) {
-                if (in == null) {
-                    throw new FileNotFoundException("stunet-version.properties is missing from the class path");
-                }
-                p.load(in);
-            }
-            return p.getProperty("version");
+        static String version() {
+            return BuildVersion.get();
         }
     }
 

@@ -9,6 +9,9 @@ import io.stunet.model.ModelCard;
 import io.stunet.postprocess.CaseArtifact;
 import io.stunet.postprocess.CaseFinisher;
 import io.stunet.postprocess.FinishedCase;
+import io.stunet.postprocess.SegSource;
+import io.stunet.cli.BuildVersion;
+import io.stunet.dicom.DicomSeries;
 import io.stunet.preprocess.ModelCardParameters;
 import io.stunet.preprocess.PreprocessedCase;
 import io.stunet.preprocess.Preprocessor;
@@ -28,7 +31,8 @@ import java.util.function.Consumer;
  * services run one by one: {@link Preprocessor#run} (NUMERICS §1-2), the sliding window on the
  * shared {@link InferenceEngine} (§3, §5) and {@link CaseFinisher#finish} (§4, §7). Every
  * artifact the finisher returns is written as {@code NAME + suffix} into the output directory
- * ({@code NAME_seg.nii.gz}, {@code NAME_stats.json}, optionally {@code NAME_preview.png}).
+ * ({@code NAME_seg.nii.gz}, {@code NAME_stats.json}, optionally {@code NAME_preview.png}, and
+ * {@code NAME_seg.dcm} for a DICOM series).
  * Used by {@code predict}.
  */
 public final class CaseSegmenter {
@@ -62,10 +66,28 @@ public final class CaseSegmenter {
         public Path preview() {
             return files.get(CaseArtifact.Kind.PREVIEW);
         }
+
+        /** The DICOM SEG, or {@code null} (NIfTI input, or no class present). */
+        public Path seg() {
+            return files.get(CaseArtifact.Kind.SEG);
+        }
     }
 
     /** Segments {@code volume} and writes its outputs into {@code outDir} under {@code name}. */
     public Result segment(String name, Volume volume, Path outDir, Consumer<String> stage) {
+        return segment(name, volume, options, outDir, stage);
+    }
+
+    /**
+     * Segments an assembled DICOM series: the outputs of a NIfTI case plus {@code NAME_seg.dcm},
+     * a DICOM SEG of the series carrying the build version.
+     */
+    public Result segment(String name, DicomSeries series, Path outDir, Consumer<String> stage) {
+        return segment(name, series.volume(), options.withSeg(new SegSource(series.info(), BuildVersion.get())), outDir,
+                stage);
+    }
+
+    private Result segment(String name, Volume volume, CaseFinisher.Options options, Path outDir, Consumer<String> stage) {
         volume.require3d();
         stage.accept("preprocessing");
         PreprocessedCase pre = preprocessor.run(volume);

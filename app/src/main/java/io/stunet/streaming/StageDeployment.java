@@ -1,5 +1,6 @@
 package io.stunet.streaming;
 
+import io.stunet.cli.BuildVersion;
 import io.stunet.config.StunetConfig;
 import io.stunet.engine.EngineOptions;
 import io.stunet.engine.InferenceEngine;
@@ -78,7 +79,8 @@ public final class StageDeployment implements AutoCloseable {
         int threads = config.getInt(StunetConfig.STAGE_WORKER_THREADS);
         try {
             if (roles.contains(Role.POSTPROCESS)) {
-                PostprocessService post = new PostprocessService(runtime, card, config.getOptionalPath(StunetConfig.OUTBOX_DIR), threads);
+                PostprocessService post = new PostprocessService(runtime, card, config.getOptionalPath(StunetConfig.OUTBOX_DIR), threads,
+                        BuildVersion.get());
                 d.resources.add(post::close);
                 d.start(post.verticle());
             }

@@ -25,7 +25,9 @@ public record CaseArtifact(Kind kind, byte[] bytes) {
         /** Per-class statistics ({@code stunet.stats} JSON). */
         STATS("stats.json", "_stats.json", "application/json"),
         /** Three mid-slices with the labels, PNG (only when the case asks for it). */
-        PREVIEW("preview.png", "_preview.png", "image/png");
+        PREVIEW("preview.png", "_preview.png", "image/png"),
+        /** The labels as a DICOM Segmentation of the source series (only for DICOM inputs). */
+        SEG("seg.dcm", "_seg.dcm", "application/dicom");
 
         private final String storeName;
         private final String fileSuffix;

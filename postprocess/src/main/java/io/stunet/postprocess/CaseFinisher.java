@@ -43,8 +43,18 @@ public final class CaseFinisher {
      *
      * @param export  resampling of the labels back to the input grid
      * @param preview whether a preview PNG is rendered
+     * @param seg     the DICOM series the input was assembled from, for a SEG artifact; {@code null}: none
      */
-    public record Options(ExportMode export, boolean preview) {
+    public record Options(ExportMode export, boolean preview, SegSource seg) {
+        public Options(ExportMode export, boolean preview) {
+            this(export, preview, null);
+        }
+
+        /** These options with a SEG of {@code source}'s series. */
+        public Options withSeg(SegSource source) {
+            return new Options(export, preview, source);
+        }
+
         /** From a case's option map ({@link CaseOptions}); {@code INVALID_REQUEST} for an unknown export mode. */
         public static Options of(Map<String, String> caseOptions) {
             ExportMode mode;
@@ -86,6 +96,10 @@ public final class CaseFinisher {
             phase.accept("preview");
             Preview preview = new PreviewRenderer().render(input, labelVolume, card.classes(), Window.CT);
             artifacts.add(new CaseArtifact(CaseArtifact.Kind.PREVIEW, PreviewRenderer.encode(preview)));
+        }
+        if (options.seg() != null) {
+            phase.accept("seg");
+            options.seg().encode(labelVolume, card).ifPresent(bytes -> artifacts.add(new CaseArtifact(CaseArtifact.Kind.SEG, bytes)));
         }
         return new FinishedCase(artifacts, report);
     }

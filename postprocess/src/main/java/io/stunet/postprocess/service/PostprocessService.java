@@ -18,6 +18,8 @@ import io.stunet.pipeline.StageWork;
 import io.stunet.postprocess.CaseArtifact;
 import io.stunet.postprocess.CaseFinisher;
 import io.stunet.postprocess.FinishedCase;
+import io.stunet.postprocess.SegSource;
+import io.stunet.dicom.SeriesInfoJson;
 import io.stunet.records.BlobRef;
 import io.stunet.records.CaseCompleted;
 import io.stunet.records.CaseState;
@@ -43,7 +45,9 @@ import java.util.Map;
  * The postprocess stage: consumes {@code stunet.tile.segmented}; when every slab of a case is
  * in the store and this process has not completed the case yet, it stitches the slab labels
  * ({@link SlabLabels#stitch}), decodes the input blob in memory and runs the
- * {@link CaseFinisher}, the step {@code predict} runs too. Every artifact it returns is stored
+ * {@link CaseFinisher}, the step {@code predict} runs too; a case whose input was a DICOM
+ * series (ingest stored its {@link BlobKeys#dicomSeries} description) is finished with a
+ * {@link SegSource} and so gets a DICOM SEG too. Every artifact it returns is stored
  * as {@code cases/{id}/{kind's store name}} and, when an outbox directory is configured,
  * written there as {@code NAME + kind's suffix} through {@link AtomicFiles}; then
  * {@link CaseCompleted} is published with status COMPLETED. Work runs on the stage's own
@@ -58,13 +62,16 @@ public final class PostprocessService {
     private final WorkerExecutor workers;
     private final SlabLedger ledger = new SlabLedger(4096);
     private final Counter completions;
+    private final String softwareVersion;
 
     /**
      * @param outbox  directory that also receives the output files ({@code NAME_seg.nii.gz}, ...), or {@code null}
      * @param threads worker threads for assembly and export (each holds a case in memory)
+     * @param softwareVersion our build version, written into the DICOM SEG of cases whose input was a series
      */
-    public PostprocessService(StreamingRuntime runtime, ModelCard card, Path outbox, int threads) {
+    public PostprocessService(StreamingRuntime runtime, ModelCard card, Path outbox, int threads, String softwareVersion) {
         this.runtime = runtime;
+        this.softwareVersion = softwareVersion;
         this.finisher = new CaseFinisher(card);
         this.outbox = outbox;
         this.workers = runtime.vertx().createSharedWorkerExecutor("stunet-postprocess", threads);
@@ -107,6 +114,10 @@ public final class PostprocessService {
                     + " slabs, the case manifest " + manifest.slabCount());
         }
         CaseFinisher.Options options = CaseFinisher.Options.of(manifest.options());
+        String dicomKey = BlobKeys.dicomSeries(caseId);
+        if (store.exists(dicomKey)) {
+            options = options.withSeg(new SegSource(SeriesInfoJson.decode(store.get(dicomKey)), softwareVersion));
+        }
         List<SlabLabels> slabs = new ArrayList<>(slabCount);
         for (int i = 0; i < slabCount; i++) {
             slabs.add(SlabLabels.decode(store.get(BlobKeys.slabLabels(caseId, i))));
