@@ -57,15 +57,19 @@ final class TinyModel {
         }
     }
 
-    /** What {@code predict} writes for the files of {@code input} with a model directory (one device, one slab). */
+    /** What {@code predict} writes for the cases of {@code input} (NIfTI files or DICOM series) with a model directory (one device, one slab). */
     static Path predict(Path model, Path input, Path out, boolean tta) {
         ModelCard card = ModelCard.load(model);
         EngineOptions eo = new EngineOptions().devices(List.of("cpu")).tta(tta).mirrorAxes(card.mirrorAxesArray())
                 .step(0.5).classes(card.numClasses()).patch(card.patchSizeArray()).inputChannels(card.inputChannels());
         try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), eo)) {
             CaseSegmenter seg = new CaseSegmenter(card, engine, ExportMode.NEAREST, 1, false);
-            for (Path f : CaseFiles.list(input)) {
-                seg.segment(CaseFiles.caseName(f), NiftiReader.read(f), out, s -> { });
+            for (CaseFiles.CaseInput c : CaseFiles.inputs(input)) {
+                if (c instanceof CaseFiles.DicomInput d) {
+                    seg.segment(c.name(), d.assemble(), out, s -> { });
+                } else {
+                    seg.segment(c.name(), NiftiReader.read(((CaseFiles.NiftiInput) c).file()), out, s -> { });
+                }
             }
         }
         return out;
