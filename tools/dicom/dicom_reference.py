@@ -173,7 +173,8 @@ def cmd_make_series(args):
         if modality == "CT":
             ds.KVP = "120"
         ds.StudyInstanceUID = study
-        ds.SeriesInstanceUID = series
+        if args.fault != "noseriesuid":
+            ds.SeriesInstanceUID = series
         ds.StudyID = "1"
         ds.SeriesNumber = 2
         ds.InstanceNumber = k + 1
@@ -346,7 +347,7 @@ def main():
     m.add_argument("--slope", type=float, default=1.0)
     m.add_argument("--oblique", type=float, default=0.0, help="rotate the whole grid about x by DEG (oblique IOP)")
     m.add_argument("--modality", choices=sorted(SOP), default="CT")
-    m.add_argument("--fault", choices=["tilt", "gap", "noipp", "truncate", "sopclass"])
+    m.add_argument("--fault", choices=["tilt", "gap", "noipp", "truncate", "sopclass", "noseriesuid"])
     c = sub.add_parser("dcm2niix")
     c.add_argument("seriesdir")
     c.add_argument("ours")

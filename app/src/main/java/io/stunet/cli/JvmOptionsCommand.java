@@ -112,6 +112,17 @@ public final class JvmOptionsCommand implements Callable<Integer> {
         return null;
     }
 
+    /** Heap per byte of a DICOM input location (see {@link #heapBytes(Path, Path, SegmentationOptions, int, long)}). */
+    private static final long DICOM_FACTOR = 6;
+
+    private static long locationBytes(Path location) {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(location)) {
+            return files.filter(java.nio.file.Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
     /**
      * The heap for the largest of the cases under {@code input}: the engine's check must pass
      * ({@code largestSlab <= HEAP_SHARE x heap}) and, during inference, the concurrent class sums,
@@ -127,7 +138,15 @@ public final class JvmOptionsCommand implements Callable<Integer> {
                 .patch(card.patchSizeArray()).inputChannels(card.inputChannels());
         int labelBytes = card.numClasses() > 255 ? 2 : 1;
         long heap = MIN_HEAP_BYTES;
-        for (Path file : CaseFiles.list(BundledPaths.resolve(input))) {
+        Path resolved = BundledPaths.resolve(input);
+        List<Path> nifti = CaseFiles.list(resolved).stream()
+                .filter(f -> io.stunet.nifti.NiftiNames.isNifti(f.getFileName().toString())).toList();
+        if (nifti.isEmpty() && (java.nio.file.Files.isDirectory(resolved) || io.stunet.dicom.DicomCases.isZip(resolved))) {
+            // DICOM: the files are held while a series is assembled; with the volume and its copies
+            // through preprocessing and export, a few times the files' size (headers are not read here).
+            heap = Math.max(heap, DICOM_FACTOR * locationBytes(resolved) + FIXED_BYTES + YOUNG_BYTES + extra);
+        }
+        for (Path file : nifti) {
             NiftiHeader h = NiftiReader.readHeader(file);
             int[] net = preprocessor.networkShapeBound(h);
             long netVoxels = (long) net[0] * net[1] * net[2];

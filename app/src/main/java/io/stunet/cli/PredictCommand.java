@@ -32,10 +32,10 @@ import picocli.CommandLine.Parameters;
  * still run; the exit status is non-zero when any case failed.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Segment a NIfTI file or every NIfTI file of a directory (no Kafka).")
+        description = "Segment a NIfTI file, every NIfTI file of a directory, or every DICOM series of a folder or .zip (no Kafka).")
 public final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "INPUT",
-            description = "A .nii/.nii.gz file or a directory of them (or use -i). Default: the bundled sample CT ("
+            description = "A .nii/.nii.gz file or a directory of them, or a folder/.zip of DICOM series (or use -i). Default: the bundled sample CT ("
                     + BundledPaths.SAMPLES + ").")
     Path positionalInput;
 
@@ -72,11 +72,11 @@ public final class PredictCommand implements Callable<Integer> {
         Path input = input();
         ModelCard card = ModelCard.load(BundledPaths.resolve(model));
         CaseFinisher.Options outputs = seg.outputs();
-        // Unknown class names are a usage error: report them before the model is loaded.
+        // Unknown class names are a usage error: report them before any case runs.
         ClassSelection.resolve(outputs.classes(), card.classes());
-        List<Path> cases = CaseFiles.list(BundledPaths.resolve(input));
+        List<CaseFiles.CaseInput> cases = CaseFiles.inputs(BundledPaths.resolve(input));
         if (cases.isEmpty()) {
-            throw new StunetException(ErrorCode.INVALID_REQUEST, "no .nii or .nii.gz files in " + input);
+            throw new StunetException(ErrorCode.INVALID_REQUEST, "no .nii or .nii.gz files and no DICOM series in " + input);
         }
         CaseSegmenter.createDirectories(out);
         List<String> failures = new ArrayList<>();
@@ -91,12 +91,12 @@ public final class PredictCommand implements Callable<Integer> {
         try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), options)) {
             CaseSegmenter segmenter = new CaseSegmenter(card, engine, outputs, seg.slabs, StunetVersion.get());
             for (int i = 0; i < cases.size(); i++) {
-                Path file = cases.get(i);
-                String name = CaseFiles.caseName(file);
+                CaseFiles.CaseInput c = cases.get(i);
+                String name = c.name();
                 try (ProgressBar bar = new ProgressBar(StunetCommand.progressOut(root),
                         String.format(Locale.ROOT, "[%d/%d] %s", i + 1, cases.size(), name), 0)) {
                     progress.attach(bar);
-                    CaseSegmenter.Result r = segmenter.segment(name, file, out, bar::detail);
+                    CaseSegmenter.Result r = segmenter.segment(name, c, out, bar::detail);
                     bar.detail(String.format(Locale.ROOT, "done: %d classes present", r.classesPresent()));
                 } catch (StunetException e) {
                     failures.add(name + ": " + e.summary());

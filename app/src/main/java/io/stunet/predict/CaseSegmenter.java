@@ -10,7 +10,10 @@ import io.stunet.postprocess.CaseArtifact;
 import io.stunet.postprocess.CaseFinisher;
 import io.stunet.postprocess.FinishedCase;
 import io.stunet.postprocess.Provenance;
+import io.stunet.postprocess.SegSource;
 import io.stunet.nifti.NiftiReader;
+import io.stunet.nifti.NiftiWriter;
+import io.stunet.dicom.DicomSeries;
 import io.stunet.store.Digests;
 import io.stunet.preprocess.ModelCardParameters;
 import io.stunet.preprocess.PreprocessedCase;
@@ -34,9 +37,10 @@ import java.util.function.Consumer;
  * shared {@link InferenceEngine} (§3, §5) and {@link CaseFinisher#finish} (§4, §7). Every
  * artifact the finisher returns is written as {@code NAME + suffix} into the output directory
  * ({@code NAME_seg.nii.gz}, {@code NAME_stats.json}, {@code NAME_seg.json}, optionally
- * {@code NAME_preview.png} and {@code NAME_seg/CLASS.nii.gz}). The provenance records the
- * program version, the model, the SHA-256 of the input file as read and the engine's
- * mirroring, step and devices. Used by {@code predict}.
+ * {@code NAME_preview.png} and {@code NAME_seg/CLASS.nii.gz}, and {@code NAME_seg.dcm} for a
+ * DICOM series). The provenance records the program version, the model, the SHA-256 of the
+ * input (a NIfTI file as read; for a DICOM series its volume as the services store it,
+ * {@code input.nii.gz}) and the engine's mirroring, step and devices. Used by {@code predict}.
  */
 public final class CaseSegmenter {
     private final ModelCard card;
@@ -81,24 +85,40 @@ public final class CaseSegmenter {
         public Path preview() {
             return files.get(CaseArtifact.Kind.PREVIEW);
         }
+
+        /** The DICOM SEG, or {@code null} (NIfTI input, or no class present). */
+        public Path seg() {
+            return files.get(CaseArtifact.Kind.SEG);
+        }
     }
 
-    /** Reads, segments and writes the outputs of the NIfTI {@code file} into {@code outDir} under {@code name}. */
-    public Result segment(String name, Path file, Path outDir, Consumer<String> stage) {
+    /** Reads, segments and writes the outputs of one input case into {@code outDir} under {@code name}. */
+    public Result segment(String name, CaseFiles.CaseInput input, Path outDir, Consumer<String> stage) {
         Instant started = Instant.now();
         stage.accept("reading");
+        Volume volume;
         String inputSha256;
-        try {
-            inputSha256 = Digests.sha256Hex(file);
-        } catch (IOException e) {
-            throw new StunetException(ErrorCode.IO_FAILURE, "cannot read input " + file.getFileName(), e);
+        SegSource seg = null;
+        if (input instanceof CaseFiles.DicomInput d) {
+            DicomSeries series = d.assemble();
+            volume = series.volume();
+            inputSha256 = Digests.sha256Hex(NiftiWriter.encode(volume, true));
+            seg = new SegSource(series.info(), version);
+        } else {
+            Path file = ((CaseFiles.NiftiInput) input).file();
+            try {
+                inputSha256 = Digests.sha256Hex(file);
+            } catch (IOException e) {
+                throw new StunetException(ErrorCode.IO_FAILURE, "cannot read input " + file.getFileName(), e);
+            }
+            volume = NiftiReader.read(file);
         }
-        Volume volume = NiftiReader.read(file).require3d();
+        volume.require3d();
         EngineOptions eo = engine.options();
         Provenance provenance = new Provenance(version, card.name(), modelSha256, inputSha256, eo.tta(), eo.step(),
                 slabs, eo.devices(), started);
         CaseFinisher.Options options = new CaseFinisher.Options(outputs.export(), outputs.preview(), outputs.classes(),
-                outputs.perClass(), provenance);
+                outputs.perClass(), provenance, seg);
         stage.accept("preprocessing");
         PreprocessedCase pre = preprocessor.run(volume);
         stage.accept("inference");

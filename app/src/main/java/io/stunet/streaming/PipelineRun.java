@@ -10,6 +10,8 @@ import io.stunet.model.ModelCard;
 import io.stunet.ingest.IngestService;
 import io.stunet.ingest.RefusedInputException;
 import io.stunet.ingest.SubmitOptions;
+import io.stunet.ingest.Submission;
+import io.vertx.core.Future;
 import io.stunet.postprocess.CaseArtifact;
 import io.stunet.predict.CaseFiles;
 import io.stunet.predict.CaseSegmenter;
@@ -93,10 +95,11 @@ public final class PipelineRun {
      * detail) from the status view's thread.
      */
     public static Result run(Options o, Consumer<double[]> progress) {
-        List<Path> files = CaseFiles.list(o.input());
-        if (files.isEmpty()) {
-            throw new StunetException(ErrorCode.INVALID_REQUEST, "no .nii or .nii.gz files in " + o.input());
+        List<CaseFiles.CaseInput> inputs = CaseFiles.inputs(o.input());
+        if (inputs.isEmpty()) {
+            throw new StunetException(ErrorCode.INVALID_REQUEST, "no .nii or .nii.gz files and no DICOM series in " + o.input());
         }
+        boolean dicom = inputs.get(0) instanceof CaseFiles.DicomInput;
         ModelCard card = ModelCard.load(o.model());
         String modelSha = card.modelSha256() != null ? card.modelSha256() : ModelCard.sha256(card.modelFile());
         // Unknown class names are a usage error: report them before anything starts.
@@ -122,15 +125,26 @@ public final class PipelineRun {
             // Ingest's code path: hash, case id, existing result reused, header check, store, RECEIVED, CaseSubmitted.
             Map<String, List<String>> names = new LinkedHashMap<>();
             long start = System.nanoTime();
-            for (Path f : files) {
-                String id;
-                try {
-                    id = StageDeployment.await(ingest.submitFile(f, options));
-                } catch (RefusedInputException e) {
-                    // Ingest dead-lettered it and published FAILED with the reader's code; the summary shows it.
-                    id = e.caseId();
+            if (dicom) {
+                // One path for series: ingest scans the location again, assembles and stores each series.
+                Map<String, Future<Submission>> series = StageDeployment.await(ingest.submitDicom(o.input(), options));
+                for (Map.Entry<String, Future<Submission>> e : series.entrySet()) {
+                    Future<Submission> f = e.getValue();
+                    String id = f.succeeded() ? f.result().caseId() : refusedCaseId(f.cause());
+                    names.computeIfAbsent(id, k -> new ArrayList<>()).add(e.getKey());
                 }
-                names.computeIfAbsent(id, k -> new ArrayList<>()).add(CaseFiles.caseName(f));
+            } else {
+                for (CaseFiles.CaseInput c : inputs) {
+                    Path f = ((CaseFiles.NiftiInput) c).file();
+                    String id;
+                    try {
+                        id = StageDeployment.await(ingest.submitFile(f, options));
+                    } catch (RefusedInputException e) {
+                        // Ingest dead-lettered it and published FAILED with the reader's code; the summary shows it.
+                        id = e.caseId();
+                    }
+                    names.computeIfAbsent(id, k -> new ArrayList<>()).add(c.name());
+                }
             }
             // Progress and the end of the run come from the status view's listener, not from polling it.
             Tracker tracker = new Tracker(view, names.keySet(), progress);
@@ -193,6 +207,13 @@ public final class PipelineRun {
             }
         }
         CaseSegmenter.write(artifacts, name, out);
+    }
+
+    private static String refusedCaseId(Throwable cause) {
+        if (cause instanceof RefusedInputException r) {
+            return r.caseId();
+        }
+        throw cause instanceof StunetException s ? s : new StunetException(ErrorCode.INTERNAL, "series not submitted", cause);
     }
 
     /** Done fraction and end of the run from status changes (called on the view's thread). */

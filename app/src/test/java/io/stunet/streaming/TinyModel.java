@@ -59,7 +59,7 @@ public final class TinyModel {
         }
     }
 
-    /** What {@code predict} writes for the files of {@code input} with a model directory (one device, one slab). */
+    /** What {@code predict} writes for the cases of {@code input} (NIfTI files or DICOM series) with a model directory (one device, one slab). */
     public static Path predict(Path model, Path input, Path out, boolean tta) {
         return predict(model, input, out, tta, new CaseFinisher.Options(ExportMode.NEAREST, false));
     }
@@ -71,8 +71,8 @@ public final class TinyModel {
                 .step(0.5).classes(card.numClasses()).patch(card.patchSizeArray()).inputChannels(card.inputChannels());
         try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), eo)) {
             CaseSegmenter seg = new CaseSegmenter(card, engine, outputs, 1, StunetVersion.get());
-            for (Path f : CaseFiles.list(input)) {
-                seg.segment(CaseFiles.caseName(f), f, out, s -> { });
+            for (CaseFiles.CaseInput c : CaseFiles.inputs(input)) {
+                seg.segment(c.name(), c, out, s -> { });
             }
         }
         return out;

@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
             BenchPreprocessCommand.class,
             BenchPipelineCommand.class,
             BenchInferCommand.class,
+            BenchDicomCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @Spec

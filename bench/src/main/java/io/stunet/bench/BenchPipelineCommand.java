@@ -91,7 +91,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                     StunetVersion.get());
             long t0 = System.nanoTime();
             for (Path f : files) {
-                seg.segment(CaseFiles.caseName(f), f, predictOut, s -> { });
+                seg.segment(CaseFiles.caseName(f), new CaseFiles.NiftiInput(f), predictOut, s -> { });
             }
             predictSeconds = (System.nanoTime() - t0) / 1e9;
         }

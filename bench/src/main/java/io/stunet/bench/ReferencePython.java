@@ -46,7 +46,12 @@ final class ReferencePython {
 
     /** Runs {@code python3 tools/reference/SCRIPT args...}; returns stdout or fails with INTERNAL. */
     static String run(String script, String... args) {
-        Path path = root().resolve("tools").resolve("reference").resolve(script);
+        return runFile(root().resolve("tools").resolve("reference").resolve(script), args);
+    }
+
+    /** Runs {@code python3 PATH args...} for a script anywhere under tools/; returns stdout or fails with INTERNAL. */
+    static String runFile(Path path, String... args) {
+        String script = path.getFileName().toString();
         if (!Files.isRegularFile(path)) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "reference script not found: " + path);
         }

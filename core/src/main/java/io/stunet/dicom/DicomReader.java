@@ -53,10 +53,7 @@ public final class DicomReader {
                 throw invalid("no DICM prefix at offset 128 (not a DICOM Part 10 file)");
             }
             DicomReader r = new DicomReader(bytes, 132);
-            DicomDataset meta = new DicomDataset();
-            while (r.pos + 4 <= bytes.length && r.u16(r.pos) == 0x0002) {
-                r.readElement(meta, bytes.length, true, 0);
-            }
+            DicomDataset meta = r.meta();
             String tsUid = meta.getString(Tag.TransferSyntaxUID);
             if (tsUid == null || tsUid.isEmpty()) {
                 throw invalid("file meta information has no TransferSyntaxUID");
@@ -66,6 +63,29 @@ public final class DicomReader {
         } catch (RuntimeException e) {
             throw typed(e);
         }
+    }
+
+    /**
+     * Where the data set of a Part 10 object starts (after preamble, prefix and file meta
+     * information), for a receiver that keeps the data set's bytes as they are; call after
+     * {@link #read(byte[])} accepted the bytes.
+     */
+    public static int datasetOffset(byte[] part10) {
+        try {
+            DicomReader r = new DicomReader(part10, 132);
+            r.meta();
+            return r.pos;
+        } catch (RuntimeException e) {
+            throw typed(e);
+        }
+    }
+
+    private DicomDataset meta() {
+        DicomDataset meta = new DicomDataset();
+        while (pos + 4 <= b.length && u16(pos) == 0x0002) {
+            readElement(meta, b.length, true, 0);
+        }
+        return meta;
     }
 
     /** Reads a dataset without file meta information, encoded in the given transfer syntax. */

@@ -3,7 +3,14 @@ package io.stunet.ingest;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.InvalidVolumeException;
 import io.stunet.error.StunetException;
+import io.stunet.dicom.DicomCases;
+import io.stunet.dicom.DicomFile;
+import io.stunet.dicom.DicomSeries;
+import io.stunet.dicom.SeriesInfoJson;
+import io.stunet.dicom.Tag;
+import io.stunet.error.InvalidDicomException;
 import io.stunet.kafka.CaseStatusView;
+import io.stunet.nifti.NiftiWriter;
 import io.stunet.kafka.Outbound;
 import io.stunet.kafka.StreamingRuntime;
 import io.stunet.nifti.NiftiReader;
@@ -25,16 +32,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The one code path every input takes into the pipeline (upload, URI, inbox, {@code run}):
+ * The one code path every input takes into the pipeline (upload, URI, inbox, {@code run};
+ * DICOM series from {@code run}, the inbox, STOW-RS and the storage SCP via {@link #submitDicom}):
  * hash the file, derive the case id, return the existing case if there is one, check the
  * NIfTI header, store the bytes as {@code cases/{id}/input.nii.gz}, publish RECEIVED and then
  * {@code CaseSubmitted}. An input whose header is not usable is refused here: its bytes are
@@ -123,48 +134,183 @@ final class CaseSubmitter {
         return awaitView().compose(v -> knownSha256 != null ? Future.succeededFuture(knownSha256)
                 : vertx.executeBlocking(() -> sha256(file), false)).compose(sha -> {
             String caseId = CaseIds.derive(sha, modelSha256, opts);
-            Promise<Submission> promise = Promise.promise();
-            Future<Submission> shared = pending.putIfAbsent(caseId, promise.future());
-            if (shared != null) {
-                return shared.map(s -> new Submission(s.caseId(), s.status(), true));
-            }
-            doSubmit(file, inputName, opts, sha, caseId).onComplete(ar -> {
-                pending.remove(caseId);
-                if (ar.succeeded()) {
-                    metrics.caseOutcome(source, ar.result().existing() ? "existing" : "accepted");
-                } else {
-                    metrics.caseOutcome(source, ar.cause() instanceof RefusedInputException ? "refused" : "error");
-                }
-                promise.handle(ar);
-            });
-            return promise.future();
+            return once(caseId, source, () -> doSubmit(file, inputName, opts, sha, caseId));
         });
     }
 
+    /**
+     * Runs {@code work} for a case unless a submission of the same case is in flight (then its
+     * future is shared), and counts the outcome.
+     */
+    private Future<Submission> once(String caseId, String source, java.util.function.Supplier<Future<Submission>> work) {
+        Promise<Submission> promise = Promise.promise();
+        Future<Submission> shared = pending.putIfAbsent(caseId, promise.future());
+        if (shared != null) {
+            return shared.map(s -> new Submission(s.caseId(), s.status(), true));
+        }
+        work.get().onComplete(ar -> {
+            pending.remove(caseId);
+            if (ar.succeeded()) {
+                metrics.caseOutcome(source, ar.result().existing() ? "existing" : "accepted");
+            } else {
+                metrics.caseOutcome(source, ar.cause() instanceof RefusedInputException ? "refused" : "error");
+            }
+            promise.handle(ar);
+        });
+        return promise.future();
+    }
+
+    /**
+     * Submits every DICOM series of a folder (recursively) or {@code .zip} archive, one case
+     * per series, named by {@link DicomCases} from {@code baseName} ({@code null}: each case
+     * is named by its id, as for a network series whose sender gave no name). Each series
+     * goes through {@link #submitSeries}. Completes with one result per series by case name,
+     * in scan order: the submission, or the {@link RefusedInputException} of a refused series.
+     * A location whose series cannot be told apart (no DICOM file, a Part 10 file that does
+     * not parse) is one refused case, named by {@code baseName}, whose case id derives from
+     * the location's bytes.
+     */
+    Future<Map<String, Future<Submission>>> submitDicom(Path location, String baseName, Map<String, String> opts, String source) {
+        return awaitView().compose(v -> vertx.executeBlocking(() -> {
+            try {
+                Map<String, List<DicomFile>> bySeries = DicomSeries.scan(location);
+                if (bySeries.isEmpty()) {
+                    throw new InvalidDicomException(ErrorCode.INVALID_DICOM, "no DICOM series found in the input");
+                }
+                return DicomCases.name(baseName == null ? "series" : baseName, List.copyOf(bySeries.values()));
+            } catch (InvalidDicomException e) {
+                return e;
+            }
+        }, false)).compose(scanned -> {
+            if (scanned instanceof InvalidDicomException e) {
+                // Not even the series can be told apart: the whole location is one refused case.
+                return vertx.executeBlocking(() -> zipOf(location), false).compose(zip -> {
+                    String caseId = CaseIds.derive(Digests.sha256Hex(zip), modelSha256, opts);
+                    Future<Submission> refused = once(caseId, source, () -> vertx.executeBlocking(
+                            () -> new Stored(store.put(BlobKeys.output(caseId, "input.zip"), zip), e), false)
+                            .compose(stored -> publish(caseId, stored, baseName != null ? baseName : caseId, opts)));
+                    return refused.transform(ar -> Future.succeededFuture(Map.of(baseName != null ? baseName : "series", refused)));
+                });
+            }
+            @SuppressWarnings("unchecked")
+            List<DicomCases.NamedSeries> series = (List<DicomCases.NamedSeries>) scanned;
+            Map<String, Future<Submission>> each = new LinkedHashMap<>();
+            for (DicomCases.NamedSeries s : series) {
+                each.put(s.name(), submitSeries(s, baseName == null ? null : s.name(), location, opts, source));
+            }
+            return Future.join(List.copyOf(each.values())).transform(ar -> Future.succeededFuture(each));
+        });
+    }
+
+    /**
+     * One DICOM series as a case. The case id derives from the series' SeriesInstanceUID and
+     * sorted SOP Instance UIDs (a series handed over again, e.g. by the spool after a
+     * restart, is the same case and is not computed twice); the series is assembled with
+     * the core codec ({@link DicomSeries}), its volume stored as the case's
+     * {@code input.nii.gz} and its description ({@link SeriesInfoJson}: UIDs, grid,
+     * patient/study module) as {@code dicom.json}, which postprocess turns into a DICOM SEG.
+     * A series that does not assemble is refused like an unusable NIfTI (DLQ + FAILED, with
+     * the codec's error code); the location it came from is stored zipped as
+     * {@code input.zip} for inspection.
+     */
+    private Future<Submission> submitSeries(DicomCases.NamedSeries series, String inputName, Path location,
+                                            Map<String, String> opts, String source) {
+        String caseId = CaseIds.derive(seriesDigest(series.instances()), modelSha256, opts);
+        return once(caseId, source, () -> {
+            Optional<Submission> existing = existing(caseId);
+            if (existing.isPresent()) {
+                return Future.succeededFuture(existing.get());
+            }
+            return vertx.executeBlocking(() -> storeSeries(series, location, caseId), false)
+                    .compose(stored -> publish(caseId, stored, inputName != null ? inputName : caseId, opts));
+        });
+    }
+
+    private Stored storeSeries(DicomCases.NamedSeries series, Path location, String caseId) {
+        DicomSeries assembled;
+        try {
+            assembled = DicomSeries.assemble(series.instances());
+        } catch (InvalidDicomException e) {
+            return new Stored(store.put(BlobKeys.output(caseId, "input.zip"), zipOf(location)), e);
+        }
+        store.put(BlobKeys.dicomSeries(caseId), SeriesInfoJson.encode(assembled.info()));
+        BlobRef ref = store.put(BlobKeys.input(caseId), NiftiWriter.encode(assembled.volume(), true));
+        LOG.info("event=dicom_series_assembled case={} slices={}", caseId, assembled.info().slices());
+        return new Stored(ref, null);
+    }
+
+    /** The digest a DICOM series' case id derives from: its identity, not its bytes (which senders may re-encode). */
+    static String seriesDigest(List<DicomFile> instances) {
+        List<String> uids = new java.util.ArrayList<>(instances.size());
+        for (DicomFile f : instances) {
+            String u = f.dataset().getString(Tag.SOPInstanceUID);
+            uids.add(u == null ? "" : u);
+        }
+        uids.sort(null);
+        String seriesUid = instances.get(0).dataset().getString(Tag.SeriesInstanceUID);
+        MessageDigest md = Digests.sha256();
+        md.update(("stunet.dicom-series\n" + seriesUid + "\n" + String.join("\n", uids))
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return Digests.hex(md);
+    }
+
+    /** A folder's regular files (relative names) as a zip, or a zip archive's bytes as they are. */
+    private static byte[] zipOf(Path location) {
+        try {
+            if (!Files.isDirectory(location)) {
+                return Files.readAllBytes(location);
+            }
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes);
+                 java.util.stream.Stream<Path> walk = Files.walk(location)) {
+                for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
+                    zip.putNextEntry(new java.util.zip.ZipEntry(location.relativize(p).toString().replace('\\', '/')));
+                    Files.copy(p, zip);
+                    zip.closeEntry();
+                }
+            }
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new StunetException(ErrorCode.IO_FAILURE, "cannot read DICOM input: " + e.getClass().getSimpleName(), e);
+        }
+    }
+
     private Future<Submission> doSubmit(Path file, String inputName, Map<String, String> opts, String sha, String caseId) {
+        Optional<Submission> existing = existing(caseId);
+        if (existing.isPresent()) {
+            return Future.succeededFuture(existing.get());
+        }
+        // Without a name the case id names the outputs: unique, and free of patient data.
+        return vertx.executeBlocking(() -> validateAndStore(file, sha, caseId), false)
+                .compose(stored -> publish(caseId, stored, inputName != null ? inputName : caseId + ".nii.gz", opts));
+    }
+
+    /** The known case, unless it is unknown or FAILED (a failed case may be submitted again). */
+    private Optional<Submission> existing(String caseId) {
         Optional<CaseStatus> existing = status(caseId);
         if (existing.isPresent() && existing.get().state() != CaseState.FAILED) {
             LOG.info("event=case_existing case={} state={}", caseId, existing.get().state());
-            return Future.succeededFuture(new Submission(caseId, existing.get(), true));
+            return Optional.of(new Submission(caseId, existing.get(), true));
         }
-        return vertx.executeBlocking(() -> validateAndStore(file, sha, caseId), false).compose(stored -> {
-            // Without a name the case id names the outputs: unique, and free of patient data.
-            String name = inputName != null ? inputName : caseId + ".nii.gz";
-            CaseSubmitted submitted = new CaseSubmitted(caseId, stored.ref(), name, modelSha256, opts,
-                    System.currentTimeMillis());
-            if (stored.refusal() != null) {
-                return refuse(submitted, stored.refusal());
-            }
-            CaseStatus received = CaseStatus.of(caseId, CaseState.RECEIVED, 0.0, STAGE);
-            // Status first: a RECEIVED arriving after a stage's PREPROCESSING would move the case back.
-            return runtime.publisher().publish(Outbound.status(received))
-                    .compose(v -> runtime.publisher().publish(Outbound.of(Topics.CASE_SUBMITTED, submitted)))
-                    .map(v -> {
-                        recent.put(caseId, received);
-                        LOG.info("event=case_submitted case={} bytes={}", caseId, stored.ref().size());
-                        return new Submission(caseId, received, false);
-                    });
-        });
+        return Optional.empty();
+    }
+
+    /** Publishes a stored input: RECEIVED then {@code CaseSubmitted}, or the refusal. */
+    private Future<Submission> publish(String caseId, Stored stored, String name, Map<String, String> opts) {
+        CaseSubmitted submitted = new CaseSubmitted(caseId, stored.ref(), name, modelSha256, opts,
+                System.currentTimeMillis());
+        if (stored.refusal() != null) {
+            return refuse(submitted, stored.refusal());
+        }
+        CaseStatus received = CaseStatus.of(caseId, CaseState.RECEIVED, 0.0, STAGE);
+        // Status first: a RECEIVED arriving after a stage's PREPROCESSING would move the case back.
+        return runtime.publisher().publish(Outbound.status(received))
+                .compose(v -> runtime.publisher().publish(Outbound.of(Topics.CASE_SUBMITTED, submitted)))
+                .map(v -> {
+                    recent.put(caseId, received);
+                    LOG.info("event=case_submitted case={} bytes={}", caseId, stored.ref().size());
+                    return new Submission(caseId, received, false);
+                });
     }
 
     private record Stored(BlobRef ref, StunetException refusal) {

@@ -1,6 +1,7 @@
 package io.stunet.ingest;
 
 import io.stunet.error.StunetException;
+import io.stunet.dicom.DicomCases;
 import io.stunet.nifti.NiftiNames;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -20,7 +21,9 @@ import java.util.Map;
 
 /**
  * Watches an inbox directory and submits every {@code .nii}/{@code .nii.gz} file in it once
- * the file is complete, through the same code path as an upload. A file is complete when a
+ * the file is complete, through the same code path as an upload, and every {@code .zip} of
+ * DICOM series through the series path ({@link CaseSubmitter#submitDicom}, one case per
+ * series, named from the archive's name). A file is complete when a
  * marker {@code NAME.done} exists beside it, or when its size and modification time have not
  * changed for the stable interval. Names starting with {@code .} or ending in {@code .part}
  * or {@code .tmp} are never taken, so writers that write under such a name and rename
@@ -97,7 +100,7 @@ final class InboxWatcher {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                if (name.startsWith(".") || !NiftiNames.isNifti(name)) {
+                if (name.startsWith(".") || !(NiftiNames.isNifti(name) || DicomCases.isZip(f))) {
                     continue;
                 }
                 BasicFileAttributes attrs;
@@ -142,7 +145,10 @@ final class InboxWatcher {
     }
 
     private Future<Void> submitOne(Path file) {
-        return submitter.submit(file, file.getFileName().toString(), options, "inbox")
+        Future<Submission> submitted = !DicomCases.isZip(file)
+                ? submitter.submit(file, file.getFileName().toString(), options, "inbox")
+                : submitter.submitDicom(file, DicomCases.baseName(file), options, "inbox").compose(InboxWatcher::allSeries);
+        return submitted
                 .transform(ar -> {
                     boolean ok = ar.succeeded();
                     if (ar.failed() && !(ar.cause() instanceof RefusedInputException)) {
@@ -157,6 +163,24 @@ final class InboxWatcher {
                         return null;
                     }, false).mapEmpty();
                 });
+    }
+
+    /**
+     * One outcome for an archive of series: the first series' submission when every series
+     * was accepted, else the first refusal (the archive then goes to {@code failed/}), or the
+     * first broker/store failure (it stays for the next scan).
+     */
+    private static Future<Submission> allSeries(Map<String, Future<Submission>> series) {
+        Future<Submission> refused = null;
+        for (Future<Submission> f : series.values()) {
+            if (f.failed() && !(f.cause() instanceof RefusedInputException)) {
+                return f;
+            }
+            if (f.failed() && refused == null) {
+                refused = f;
+            }
+        }
+        return refused != null ? refused : series.values().iterator().next();
     }
 
     private void move(Path file, String sub, String caseId) throws IOException {

@@ -76,8 +76,10 @@ final class IngestRoutes {
         router.route("/v1/*").handler(this::authenticate);
         router.post("/v1/cases").handler(this::submit);
         router.get("/v1/cases/:id").handler(this::status);
-        router.get("/v1/cases/:id/mask").handler(ctx -> result(ctx, true));
-        router.get("/v1/cases/:id/stats").handler(ctx -> result(ctx, false));
+        router.get("/v1/cases/:id/mask").handler(ctx -> result(ctx, BlobKeys::mask, "application/gzip", ".nii.gz"));
+        router.get("/v1/cases/:id/stats").handler(ctx -> result(ctx, BlobKeys::stats, "application/json", null));
+        router.get("/v1/cases/:id/seg").handler(ctx -> result(ctx, id -> BlobKeys.output(id, "seg.dcm"), "application/dicom",
+                "_seg.dcm"));
         router.get("/v1/events").handler(this::events);
         router.route().failureHandler(HttpErrors::handle);
         router.errorHandler(404, HttpErrors::handle);
@@ -320,7 +322,13 @@ final class IngestRoutes {
         ctx.response().putHeader("Content-Type", "application/json").end(statusJson(s).encode());
     }
 
-    private void result(RoutingContext ctx, boolean mask) {
+    /**
+     * A stored output of a completed case; with {@code attachmentSuffix}, sent as an
+     * attachment named by the case id (never the input name, which may carry patient data).
+     * A completed case without that output (a SEG of a NIfTI case) is NOT_FOUND.
+     */
+    private void result(RoutingContext ctx, java.util.function.UnaryOperator<String> blob, String mediaType,
+                        String attachmentSuffix) {
         String id = caseId(ctx);
         if (id == null) {
             return;
@@ -330,18 +338,16 @@ final class IngestRoutes {
             ctx.fail(new StunetException(ErrorCode.NOT_FOUND, s == null ? "unknown case" : "case is not completed"));
             return;
         }
-        String key = mask ? BlobKeys.mask(id) : BlobKeys.stats(id);
+        String key = blob.apply(id);
         vertx.executeBlocking(() -> store.exists(key) ? Buffer.buffer(store.get(key)) : null, false).onSuccess(data -> {
             if (data == null) {
                 ctx.fail(new StunetException(ErrorCode.NOT_FOUND, "result blob missing"));
                 return;
             }
             HttpServerResponse resp = ctx.response();
-            if (mask) {
-                resp.putHeader("Content-Type", "application/gzip")
-                        .putHeader("Content-Disposition", "attachment; filename=\"" + id + ".nii.gz\"");
-            } else {
-                resp.putHeader("Content-Type", "application/json");
+            resp.putHeader("Content-Type", mediaType);
+            if (attachmentSuffix != null) {
+                resp.putHeader("Content-Disposition", "attachment; filename=\"" + id + attachmentSuffix + "\"");
             }
             resp.end(data);
         }).onFailure(ctx::fail);

@@ -3,7 +3,9 @@ package io.stunet.ingest;
 import io.stunet.nifti.NiftiNames;
 import io.stunet.config.StunetConfig;
 import io.stunet.ingest.dicom.DicomIngest;
-import io.stunet.ingest.dicom.SeriesHandoff;
+import io.stunet.error.ErrorCode;
+import io.stunet.error.StunetException;
+import io.stunet.ingest.dicom.CompletedSeries;
 import io.stunet.kafka.CaseStatusView;
 import io.stunet.kafka.StreamingRuntime;
 import io.stunet.metrics.ServiceRoutes;
@@ -57,7 +59,7 @@ public final class IngestService implements AutoCloseable {
         this.view = runtime.statusView();
         metrics.casesByState(view);
         this.submitter = new CaseSubmitter(runtime, modelSha256, view, metrics, roots, spoolDir);
-        this.dicom = new DicomIngest(config, SeriesHandoff.retain());
+        this.dicom = new DicomIngest(config, this::seriesComplete);
         view.start();
         runtime.health().register("ingest.status-view", view::caughtUp);
     }
@@ -137,6 +139,48 @@ public final class IngestService implements AutoCloseable {
             return Future.failedFuture(e);
         }
         return submitter.submit(file, inputName, canonical, source);
+    }
+
+    /**
+     * Submits every DICOM series of a folder (recursively) or {@code .zip} archive, one case
+     * per series named by {@link io.stunet.dicom.DicomCases} from the location's name. The
+     * result maps each case name to the series' submission, or to its
+     * {@link RefusedInputException} (dead-lettered and FAILED with the codec's code) when it
+     * is not one usable volume.
+     */
+    public Future<Map<String, Future<Submission>>> submitDicom(Path location, Map<String, String> options) {
+        Map<String, String> canonical;
+        try {
+            canonical = SubmitOptions.override(options, k -> null);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        return submitter.submitDicom(location, io.stunet.dicom.DicomCases.baseName(location), canonical, "api");
+    }
+
+    /**
+     * The spool's handoff: the series becomes a case (named by its case id: network senders
+     * give no name free of patient data) and its directory is deleted once the case is
+     * published or refused. Broker or store trouble throws, which leaves the directory for
+     * the next start; handing the same series over again yields the same case.
+     */
+    private void seriesComplete(CompletedSeries series) throws Exception {
+        Map<String, Future<Submission>> each = submitter.submitDicom(series.dir(), null, defaults, "dicom")
+                .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.MINUTES);
+        for (Future<Submission> f : each.values()) {
+            if (f.failed() && !(f.cause() instanceof RefusedInputException)) {
+                throw new StunetException(ErrorCode.BROKER_FAILURE, "series not submitted: " + f.cause().getClass().getSimpleName());
+            }
+        }
+        deleteTree(series.dir());
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** A router with the operational endpoints and the ingest API (what the verticle serves). */

@@ -56,7 +56,9 @@ public record CaseArtifact(Kind kind, String part, byte[] bytes) {
          * One binary mask per kept class (only when the case asks for it): parts
          * {@code CLASSNAME.nii.gz}, files {@code NAME_seg/CLASSNAME.nii.gz}.
          */
-        CLASS_MASK("classes.", "_seg/", "application/gzip");
+        CLASS_MASK("classes.", "_seg/", "application/gzip"),
+        /** The labels as a DICOM Segmentation of the source series (only for DICOM inputs). */
+        SEG("seg.dcm", "_seg.dcm", "application/dicom");
 
         private final String storeName;
         private final String fileSuffix;

@@ -62,16 +62,27 @@ public final class CaseFinisher {
      * @param perClass   whether one binary mask per kept class is written
      * @param provenance what the caller knows of the case's origin, or {@code null}: the JSON
      *                   documents then have no {@code provenance}
+     * @param seg        the DICOM series the input was assembled from, for a SEG artifact; {@code null}: none
      */
     public record Options(ExportMode export, boolean preview, List<String> classes, boolean perClass,
-                          Provenance provenance) {
+                          Provenance provenance, SegSource seg) {
         public Options {
             classes = List.copyOf(classes);
         }
 
-        /** All classes, no per-class files, no provenance. */
+        /** No SEG (a NIfTI input). */
+        public Options(ExportMode export, boolean preview, List<String> classes, boolean perClass, Provenance provenance) {
+            this(export, preview, classes, perClass, provenance, null);
+        }
+
+        /** All classes, no per-class files, no provenance, no SEG. */
         public Options(ExportMode export, boolean preview) {
-            this(export, preview, List.of(), false, null);
+            this(export, preview, List.of(), false, null, null);
+        }
+
+        /** These options with a SEG of {@code source}'s series. */
+        public Options withSeg(SegSource source) {
+            return new Options(export, preview, classes, perClass, provenance, source);
         }
 
         /** From a case's option map ({@link CaseOptions}); {@code INVALID_REQUEST} for an unknown export mode. */
@@ -141,6 +152,10 @@ public final class CaseFinisher {
         artifacts.add(new CaseArtifact(CaseArtifact.Kind.STATS, StatsJson.encode(stats)));
         artifacts.add(new CaseArtifact(CaseArtifact.Kind.LABELS,
                 StatsJson.encode(LabelTable.toTree(selection, provenance == null ? null : provenance.deepCopy()))));
+        if (options.seg() != null) {
+            phase.accept("seg");
+            options.seg().encode(labelVolume, card).ifPresent(bytes -> artifacts.add(new CaseArtifact(CaseArtifact.Kind.SEG, bytes)));
+        }
         artifacts.sort(Comparator.comparing(CaseArtifact::kind));
         return new FinishedCase(artifacts, report);
     }

@@ -24,6 +24,15 @@ public final class BlobKeys {
         return casePrefix(caseId) + "input.nii.gz";
     }
 
+    /**
+     * The source DICOM series of a case whose input was a series ({@code stunet.dicom-series}
+     * JSON: UIDs, grid, patient/study module); absent for NIfTI inputs. It holds patient data,
+     * which is why it lives here and never in a record.
+     */
+    public static String dicomSeries(String caseId) {
+        return casePrefix(caseId) + "dicom.json";
+    }
+
     /** Raw little-endian float32, C order {@code (c, z, y, x)}. */
     public static String preprocessedVolume(String caseId) {
         return casePrefix(caseId) + "preprocessed.f32";

@@ -281,10 +281,7 @@ final class Association implements Runnable {
                 throw new DicomRefusal(DicomStatus.SOP_CLASS_NOT_SUPPORTED,
                         "SOP class is not the one negotiated for the presentation context");
             }
-            InstanceKeys keys;
-            try (InputStream data = Files.newInputStream(datasetFile)) {
-                keys = DatasetScanner.scan(data, ctx.transferSyntax());
-            }
+            InstanceKeys keys = InstanceKeys.of(Files.readAllBytes(datasetFile), ctx.transferSyntax());
             if (!keys.sopClassUid().equals(sopClass)) {
                 throw new DicomRefusal(DicomStatus.DATASET_MISMATCH, "data set SOP class differs from the request's");
             }

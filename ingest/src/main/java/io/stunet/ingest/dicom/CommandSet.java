@@ -66,7 +66,7 @@ final class CommandSet {
 
     String uid(int element) {
         byte[] v = elements.get(element);
-        return v == null ? null : DatasetScanner.uid(v);
+        return v == null ? null : uidValue(v);
     }
 
     int us(int element) {
@@ -129,5 +129,14 @@ final class CommandSet {
         h.putShort((short) 0).putShort((short) element).putInt(value.length);
         out.writeBytes(h.array());
         out.writeBytes(value);
+    }
+
+    /** A UI value without its padding (NUL, or the space some writers use). */
+    private static String uidValue(byte[] raw) {
+        int n = raw.length;
+        while (n > 0 && (raw[n - 1] == 0 || raw[n - 1] == ' ')) {
+            n--;
+        }
+        return new String(raw, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
     }
 }

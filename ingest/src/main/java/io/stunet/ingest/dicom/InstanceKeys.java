@@ -1,5 +1,9 @@
 package io.stunet.ingest.dicom;
 
+import io.stunet.dicom.DicomDataset;
+import io.stunet.dicom.DicomReader;
+import io.stunet.dicom.Tag;
+import io.stunet.error.InvalidDicomException;
 import io.stunet.store.Digests;
 
 import java.nio.charset.StandardCharsets;
@@ -10,6 +14,40 @@ import java.nio.charset.StandardCharsets;
  * into files and DICOM answers but never into logs; logs use {@link #seriesKey()}.
  */
 public record InstanceKeys(String sopClassUid, String sopInstanceUid, String studyUid, String seriesUid) {
+
+    /**
+     * The keys of a received data set (no file meta) in {@code transferSyntax}, parsed whole
+     * by the core codec ({@link DicomReader}), so a truncated or structurally broken data set
+     * is refused before it is spooled.
+     *
+     * @throws DicomRefusal {@link DicomStatus#CANNOT_UNDERSTAND} when the transfer syntax is not
+     *                      one we accept, the data set does not parse, or an identifying UID
+     *                      is missing or not a UID
+     */
+    public static InstanceKeys of(byte[] dataset, String transferSyntax) {
+        if (!DicomUids.STORAGE_TRANSFER_SYNTAXES.contains(transferSyntax)) {
+            throw new DicomRefusal(DicomStatus.CANNOT_UNDERSTAND, "transfer syntax not accepted");
+        }
+        DicomDataset ds;
+        try {
+            ds = DicomReader.readDataset(dataset, transferSyntax).dataset();
+        } catch (InvalidDicomException e) {
+            throw new DicomRefusal(DicomStatus.CANNOT_UNDERSTAND, e.getMessage());
+        }
+        return new InstanceKeys(uid(ds, Tag.SOPClassUID, "SOPClassUID"), uid(ds, Tag.SOPInstanceUID, "SOPInstanceUID"),
+                uid(ds, Tag.StudyInstanceUID, "StudyInstanceUID"), uid(ds, Tag.SeriesInstanceUID, "SeriesInstanceUID"));
+    }
+
+    private static String uid(DicomDataset ds, int tag, String name) {
+        String v = ds.getString(tag);
+        if (v == null || v.isEmpty()) {
+            throw new DicomRefusal(DicomStatus.CANNOT_UNDERSTAND, "data set has no " + name);
+        }
+        if (!v.matches("[0-9.]{1,64}")) {
+            throw new DicomRefusal(DicomStatus.CANNOT_UNDERSTAND, "a UID attribute holds other characters than digits and dots");
+        }
+        return v;
+    }
 
     /** A hash of (study, series): the series' spool directory name and its name in logs. */
     public String seriesKey() {

@@ -11,16 +11,13 @@ import java.nio.charset.StandardCharsets;
  * The DICOM Part 10 file envelope (PS3.10 7.1): a 128-byte preamble, {@code DICM} and the
  * group 0002 file meta information in explicit VR little endian, followed by the data set in
  * the transfer syntax the meta information names. The receiver writes the meta information
- * of every spooled instance itself and reads that of STOW-RS parts.
+ * of every spooled instance itself, streaming the data set after it; reading is the core
+ * codec's ({@code io.stunet.dicom.DicomReader}).
  */
 public final class Part10 {
     private static final int PREAMBLE = 128;
 
     private Part10() {
-    }
-
-    /** What a file's meta information says, and where its data set starts. */
-    public record Meta(String sopClassUid, String sopInstanceUid, String transferSyntax, int datasetOffset) {
     }
 
     /**
@@ -46,59 +43,6 @@ public final class Part10 {
         ByteBuffer length = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(group.size());
         element(out, 0x0000, "UL", length.array());
         group.writeTo(out);
-    }
-
-    /**
-     * Reads the file meta information at the start of {@code file} (position to limit).
-     *
-     * @throws DicomRefusal {@link DicomStatus#CANNOT_UNDERSTAND} when there is no preamble and
-     *                      {@code DICM}, the meta information is malformed, or it lacks the
-     *                      SOP class, SOP instance or transfer syntax UID
-     */
-    public static Meta readMeta(ByteBuffer file) {
-        ByteBuffer b = file.slice().order(ByteOrder.LITTLE_ENDIAN);
-        if (b.remaining() < PREAMBLE + 4 || b.get(PREAMBLE) != 'D' || b.get(PREAMBLE + 1) != 'I'
-                || b.get(PREAMBLE + 2) != 'C' || b.get(PREAMBLE + 3) != 'M') {
-            throw new DicomRefusal(DicomStatus.CANNOT_UNDERSTAND, "not a DICOM Part 10 file (no DICM prefix)");
-        }
-        b.position(PREAMBLE + 4);
-        String sopClass = null;
-        String sopInstance = null;
-        String syntax = null;
-        while (b.remaining() >= 8 && b.getShort(b.position()) == 0x0002) {
-            int element = Short.toUnsignedInt(b.getShort(b.position() + 2));
-            String vr = new String(new byte[]{b.get(b.position() + 4), b.get(b.position() + 5)}, StandardCharsets.US_ASCII);
-            long len;
-            int header;
-            if (vr.equals("OB") || vr.equals("UN") || vr.equals("UT") || vr.equals("SQ")) {
-                if (b.remaining() < 12) {
-                    break;
-                }
-                len = Integer.toUnsignedLong(b.getInt(b.position() + 8));
-                header = 12;
-            } else {
-                len = Short.toUnsignedInt(b.getShort(b.position() + 6));
-                header = 8;
-            }
-            if (len > b.remaining() - header) {
-                throw new DicomRefusal(DicomStatus.CANNOT_UNDERSTAND, "file meta information is truncated");
-            }
-            byte[] value = new byte[(int) len];
-            b.position(b.position() + header);
-            b.get(value);
-            switch (element) {
-                case 0x0002 -> sopClass = DatasetScanner.uid(value);
-                case 0x0003 -> sopInstance = DatasetScanner.uid(value);
-                case 0x0010 -> syntax = DatasetScanner.uid(value);
-                default -> {
-                }
-            }
-        }
-        if (sopClass == null || sopInstance == null || syntax == null) {
-            throw new DicomRefusal(DicomStatus.CANNOT_UNDERSTAND,
-                    "file meta information lacks the SOP class, SOP instance or transfer syntax UID");
-        }
-        return new Meta(sopClass, sopInstance, syntax, b.position());
     }
 
     private static void element(OutputStream out, int element, String vr, byte[] value) throws IOException {

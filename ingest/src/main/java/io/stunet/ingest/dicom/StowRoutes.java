@@ -7,6 +7,10 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.stunet.dicom.DicomFile;
+import io.stunet.dicom.DicomReader;
+import io.stunet.dicom.Tag;
+import io.stunet.error.InvalidDicomException;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -203,21 +207,34 @@ public final class StowRoutes {
             }
             int bodyStart = headerEnd + 4;
             ByteBuffer file = part.slice(bodyStart, part.limit() - bodyStart);
-            Part10.Meta meta = Part10.readMeta(file);
-            sopClass = meta.sopClassUid();
-            sopInstance = meta.sopInstanceUid();
+            byte[] bytes = new byte[file.remaining()];
+            file.duplicate().get(bytes);
+            DicomFile parsed;
+            try {
+                parsed = DicomReader.read(bytes);
+            } catch (InvalidDicomException e) {
+                throw new DicomRefusal(DicomStatus.CANNOT_UNDERSTAND, e.getMessage());
+            }
+            sopClass = parsed.meta().getString(Tag.MediaStorageSOPClassUID);
+            sopInstance = parsed.meta().getString(Tag.MediaStorageSOPInstanceUID);
+            String transferSyntax = parsed.meta().getString(Tag.TransferSyntaxUID);
+            if (sopClass == null || sopInstance == null) {
+                throw new DicomRefusal(DicomStatus.CANNOT_UNDERSTAND,
+                        "file meta information lacks the SOP class or SOP instance UID");
+            }
             if (!DicomUids.STORAGE_CLASSES.contains(sopClass)) {
                 throw new DicomRefusal(DicomStatus.SOP_CLASS_NOT_SUPPORTED, "SOP class is not stored here");
             }
-            ByteBuffer dataset = file.slice(meta.datasetOffset(), file.limit() - meta.datasetOffset());
-            InstanceKeys keys = DatasetScanner.scan(new ByteBufferInput(dataset.duplicate()), meta.transferSyntax());
+            int datasetOffset = DicomReader.datasetOffset(bytes);
+            ByteBuffer dataset = file.slice(datasetOffset, file.limit() - datasetOffset);
+            InstanceKeys keys = InstanceKeys.of(java.util.Arrays.copyOfRange(bytes, datasetOffset, bytes.length), transferSyntax);
             if (!keys.sopClassUid().equals(sopClass) || !keys.sopInstanceUid().equals(sopInstance)) {
                 throw new DicomRefusal(DicomStatus.DATASET_MISMATCH, "data set SOP class or instance differs from the file meta");
             }
             if (study != null && !study.equals(keys.studyUid())) {
                 throw new DicomRefusal(DicomStatus.DATASET_MISMATCH, "instance belongs to another study than the request path");
             }
-            spool.store(keys, meta.transferSyntax(), null, out -> {
+            spool.store(keys, transferSyntax, null, out -> {
                 WritableByteChannel w = Channels.newChannel(out);
                 ByteBuffer d = dataset.duplicate();
                 while (d.hasRemaining()) {
@@ -227,7 +244,7 @@ public final class StowRoutes {
             series.add(keys.seriesKey());
             outcome.referenced.add(reference(sopClass, sopInstance));
             LOG.info("event=dicom_instance_stored via=stow sop_class={} transfer_syntax={} bytes={} series={}", sopClass,
-                    meta.transferSyntax(), dataset.remaining(), keys.seriesKey());
+                    transferSyntax, dataset.remaining(), keys.seriesKey());
         } catch (DicomRefusal r) {
             JsonObject item = reference(sopClass, sopInstance)
                     .put("00081197", new JsonObject().put("vr", "US").put("Value", new JsonArray().add(r.status())));

@@ -59,12 +59,11 @@ class SeriesSpoolTest {
         String key = null;
         for (Path f : files) {
             byte[] bytes = Files.readAllBytes(f);
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
-            Part10.Meta meta = Part10.readMeta(buf);
-            InstanceKeys keys = DatasetScanner.scan(new java.io.ByteArrayInputStream(bytes, meta.datasetOffset(),
-                    bytes.length - meta.datasetOffset()), meta.transferSyntax());
-            spool.store(keys, meta.transferSyntax(), "TESTSCU",
-                    out -> out.write(bytes, meta.datasetOffset(), bytes.length - meta.datasetOffset()));
+            io.stunet.dicom.DicomFile parsed = io.stunet.dicom.DicomReader.read(bytes);
+            int offset = io.stunet.dicom.DicomReader.datasetOffset(bytes);
+            String syntax = parsed.meta().getString(io.stunet.dicom.Tag.TransferSyntaxUID);
+            InstanceKeys keys = InstanceKeys.of(java.util.Arrays.copyOfRange(bytes, offset, bytes.length), syntax);
+            spool.store(keys, syntax, "TESTSCU", out -> out.write(bytes, offset, bytes.length - offset));
             key = keys.seriesKey();
         }
         return key;

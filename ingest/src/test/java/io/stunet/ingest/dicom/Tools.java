@@ -68,13 +68,18 @@ final class Tools {
         return run(cmd, 120);
     }
 
-    /** Writes a synthetic CT series with tools/dicom_test_series.py; returns its files. */
+    /**
+     * Writes a synthetic CT series of 16x16 slices from the sample CT with
+     * {@code tools/dicom/dicom_reference.py make-series} (fresh UIDs each call); without a
+     * series UID when {@code withSeriesUid} is false. Returns its files.
+     */
     static List<Path> series(Path dir, int slices, String syntax, boolean withSeriesUid) throws IOException {
-        List<String> args = new ArrayList<>(List.of(dir.toString(), "--slices", String.valueOf(slices), "--syntax", syntax));
+        List<String> args = new ArrayList<>(List.of("make-series", TestData.file("data/samples/example_ct_sm.nii.gz").toString(),
+                dir.toString(), "--shape", "16,16," + slices, "--ts", syntax));
         if (!withSeriesUid) {
-            args.add("--no-series-uid");
+            args.add("--fault=noseriesuid");
         }
-        Python.run(TestData.root().resolve("tools/dicom_test_series.py"), args.toArray(String[]::new));
+        Python.run(TestData.file("tools/dicom/dicom_reference.py"), args.toArray(String[]::new));
         try (Stream<Path> s = Files.list(dir)) {
             return s.sorted().toList();
         }

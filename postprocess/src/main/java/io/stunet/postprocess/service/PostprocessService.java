@@ -20,6 +20,8 @@ import io.stunet.postprocess.CaseArtifact;
 import io.stunet.postprocess.CaseFinisher;
 import io.stunet.postprocess.FinishedCase;
 import io.stunet.postprocess.Provenance;
+import io.stunet.postprocess.SegSource;
+import io.stunet.dicom.SeriesInfoJson;
 import io.stunet.cases.CaseOptions;
 import io.stunet.records.BlobRef;
 import io.stunet.records.CaseCompleted;
@@ -50,7 +52,9 @@ import java.util.Map;
  * The postprocess stage: consumes {@code stunet.tile.segmented}; when every slab of a case is
  * in the store and this process has not completed the case yet, it stitches the slab labels
  * ({@link SlabLabels#stitch}), decodes the input blob in memory and runs the
- * {@link CaseFinisher}, the step {@code predict} runs too. Every artifact it returns is stored
+ * {@link CaseFinisher}, the step {@code predict} runs too; a case whose input was a DICOM
+ * series (ingest stored its {@link BlobKeys#dicomSeries} description) is finished with a
+ * {@link SegSource} and so gets a DICOM SEG too. Every artifact it returns is stored
  * as {@code cases/{id}/{kind's store name}} and, when an outbox directory is configured,
  * written there as {@code NAME + kind's suffix} through {@link AtomicFiles}; then
  * {@link CaseCompleted} is published with status COMPLETED. Statistics are stored last, so
@@ -74,7 +78,8 @@ public final class PostprocessService {
     /**
      * @param outbox  directory that also receives the output files ({@code NAME_seg.nii.gz}, ...), or {@code null}
      * @param threads worker threads for assembly and export (each holds a case in memory)
-     * @param version the program version recorded in the outputs' provenance
+     * @param version the program version recorded in the outputs' provenance and in the DICOM SEG
+     *                of cases whose input was a series
      */
     public PostprocessService(StreamingRuntime runtime, ModelCard card, Path outbox, int threads, String version) {
         this.runtime = runtime;
@@ -154,6 +159,10 @@ public final class PostprocessService {
                 CaseOptions.tta(manifest.options()), CaseOptions.step(manifest.options()), slabCount, null,
                 manifest.submittedAtMillis() > 0 ? Instant.ofEpochMilli(manifest.submittedAtMillis()) : Instant.now());
         CaseFinisher.Options options = CaseFinisher.Options.of(manifest.options(), provenance);
+        String dicomKey = BlobKeys.dicomSeries(caseId);
+        if (store.exists(dicomKey)) {
+            options = options.withSeg(new SegSource(SeriesInfoJson.decode(store.get(dicomKey)), version));
+        }
         List<SlabLabels> slabs = new ArrayList<>(slabCount);
         for (int i = 0; i < slabCount; i++) {
             slabs.add(SlabLabels.decode(store.get(BlobKeys.slabLabels(caseId, i))));
