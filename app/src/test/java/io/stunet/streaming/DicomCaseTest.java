@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stunet.config.StunetConfig;
 import io.stunet.dicom.DicomSeries;
+import io.stunet.dicom.Tag;
+import io.stunet.dicom.DicomReader;
+import io.stunet.dicom.DicomDataset;
 import io.stunet.ingest.IngestService;
 import io.stunet.model.ModelCard;
 import io.stunet.nifti.NiftiReader;
@@ -61,6 +64,15 @@ class DicomCaseTest {
     @BeforeAll
     static void setUp() throws Exception {
         model = TinyModel.create(tmp.resolve("model"));
+        // Coded anatomic types for every class, so the SEG's segments carry the card's codes.
+        ObjectNode card0 = (ObjectNode) JSON.readTree(model.resolve("model.json").toFile());
+        ObjectNode codes = card0.putObject("classCodes");
+        for (int i = 1; i < card0.get("classes").size(); i++) {
+            ObjectNode c = codes.putObject(card0.get("classes").get(i).asText());
+            c.putObject("category").put("value", "123037004").put("scheme", "SCT").put("meaning", "Anatomical Structure");
+            c.putObject("type").put("value", "9" + i).put("scheme", "99TEST").put("meaning", "class " + i);
+        }
+        Files.writeString(model.resolve("model.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(card0));
         series = tmp.resolve("in").resolve("CT1");
         makeSeries(series, "--shuffle");
         ModelCard card = ModelCard.load(model);
@@ -99,6 +111,15 @@ class DicomCaseTest {
             assertTrue(Files.exists(out.resolve("CT1" + suffix)), "CT1" + suffix + " missing");
         }
         assertSegRebuilds(out.resolve("CT1_seg.dcm"), series, out.resolve("CT1_seg.nii.gz"));
+        ModelCard card = ModelCard.load(model);
+        List<DicomDataset> segments = DicomReader.read(out.resolve("CT1_seg.dcm")).dataset().getSequence(Tag.SegmentSequence);
+        assertFalse(segments.isEmpty());
+        for (DicomDataset segment : segments) {
+            String name = segment.getString(Tag.SegmentLabel);
+            ModelCard.Code type = card.classCodes().get(name).type();
+            assertEquals(type.value(), segment.getSequence(Tag.SegmentedPropertyTypeCodeSequence).get(0).getString(Tag.CodeValue),
+                    "the segment of " + name + " has the card's code");
+        }
 
         // The same volume as a NIfTI file: the same mask, and no SEG for a NIfTI input.
         Path niftiDir = Files.createDirectories(tmp.resolve("nifti"));

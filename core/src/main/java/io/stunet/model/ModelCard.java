@@ -16,7 +16,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -45,6 +47,8 @@ import java.util.Set;
  * @param source provenance of the weights, or {@code null} when the card does not say
  * @param modelFileName TorchScript file name inside {@code directory}
  * @param modelSha256 expected sha256 of that file (lower-case hex), or {@code null}
+ * @param classCodes optional coded concepts per class name (DICOM SEG segment category and
+ *                   type); classes without an entry get a generic code
  */
 public record ModelCard(
         Path directory,
@@ -64,7 +68,8 @@ public record ModelCard(
         double anisotropyThreshold,
         Source source,
         String modelFileName,
-        String modelSha256) {
+        String modelSha256,
+        Map<String, ClassCode> classCodes) {
 
     /** Value of the {@code schema} field. */
     public static final String SCHEMA = "stunet.model";
@@ -85,6 +90,15 @@ public record ModelCard(
         transposeBackward = List.copyOf(transposeBackward);
         normalization = List.copyOf(normalization);
         mirrorAxes = List.copyOf(mirrorAxes);
+        classCodes = classCodes == null ? Map.of() : Map.copyOf(classCodes);
+    }
+
+    /** A coded concept (DICOM CodeValue, CodingSchemeDesignator, CodeMeaning), e.g. SCT 10200004 "Liver". */
+    public record Code(String value, String scheme, String meaning) {
+    }
+
+    /** How a class is coded in a DICOM SEG: its segmented property category and type. */
+    public record ClassCode(Code category, Code type) {
     }
 
     /**
@@ -338,8 +352,31 @@ public record ModelCard(
                 throw f.error("modelSha256 must be 64 lower-case hex digits");
             }
         }
+        Map<String, ClassCode> codes = new LinkedHashMap<>();
+        if (root.hasNonNull("classCodes")) {
+            JsonNode c = f.object(root, "classCodes");
+            for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) c::fields) {
+                if (!classes.contains(e.getKey())) {
+                    throw f.error("classCodes names '" + e.getKey() + "', which is not one of the classes");
+                }
+                if (!e.getValue().isObject()) {
+                    throw f.error("classCodes." + e.getKey() + " must be an object");
+                }
+                codes.put(e.getKey(), new ClassCode(code(f, e.getValue(), "category", e.getKey()),
+                        code(f, e.getValue(), "type", e.getKey())));
+            }
+        }
         return new ModelCard(directory, name, variant, architecture, inputChannels, classes, patch, spacing,
-                forward, backward, normalization, crop, orientation, mirror, threshold, source, modelFile, sha);
+                forward, backward, normalization, crop, orientation, mirror, threshold, source, modelFile, sha, codes);
+    }
+
+    private static Code code(Fields f, JsonNode node, String field, String className) {
+        JsonNode c = f.object(node, field);
+        Code code = new Code(f.string(c, "value"), f.string(c, "scheme"), f.string(c, "meaning"));
+        if (code.value().isBlank() || code.scheme().isBlank() || code.meaning().isBlank()) {
+            throw f.error("classCodes." + className + "." + field + " needs a value, scheme and meaning");
+        }
+        return code;
     }
 
     private static Architecture parseArchitecture(Fields f, JsonNode node) {

@@ -137,8 +137,29 @@ class ModelCardTest {
         assertEquals(List.of(37.5, 45.25, -135.5, 161.0), List.of(n.mean(), n.sd(), n.lowerBound(), n.upperBound()));
     }
 
+    @Test
+    void classCodesGiveTheSegmentCodesOfNamedClasses(@TempDir Path dir) throws IOException {
+        ModelCard card = ModelCard.load(variant(dir, root -> {
+            String first = root.get("classes").get(1).asText();
+            ObjectNode codes = root.putObject("classCodes").putObject(first);
+            codes.putObject("category").put("value", "123037004").put("scheme", "SCT").put("meaning", "Anatomical Structure");
+            codes.putObject("type").put("value", "38266002").put("scheme", "SCT").put("meaning", "Entire body as a whole");
+        }));
+        ModelCard.ClassCode code = card.classCodes().get(card.classes().get(1));
+        assertEquals(new ModelCard.Code("123037004", "SCT", "Anatomical Structure"), code.category());
+        assertEquals(new ModelCard.Code("38266002", "SCT", "Entire body as a whole"), code.type());
+        assertNull(card.classCodes().get(card.classes().get(0)), "classes without an entry have no code");
+    }
+
     static Stream<Arguments> brokenCards() {
         return Stream.of(
+                broken("code for an unknown class", r -> r.putObject("classCodes").putObject("nonesuch"),
+                        "classCodes names 'nonesuch'"),
+                broken("code without meaning", r -> {
+                    ObjectNode c = r.putObject("classCodes").putObject(r.get("classes").get(1).asText());
+                    c.putObject("category").put("value", "1").put("scheme", "SCT").put("meaning", "x");
+                    c.putObject("type").put("value", "2").put("scheme", "SCT").put("meaning", " ");
+                }, "needs a value, scheme and meaning"),
                 broken("wrong schema", r -> r.put("schema", "nnunet.plans"), "schema is 'nnunet.plans'"),
                 broken("future version", r -> r.put("schemaVersion", 2), "schemaVersion 2 is not supported"),
                 broken("missing field", r -> r.remove("patchSize"), "required field 'patchSize' is missing"),

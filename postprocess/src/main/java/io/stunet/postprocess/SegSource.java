@@ -14,8 +14,8 @@ import java.util.Optional;
  * What a case needs to be finished as a DICOM Segmentation too: the source series (its UIDs,
  * frame of reference, patient/study module, grid) and the software version written as the
  * SEG's SoftwareVersions, given by the caller (the build version) so this step reads no
- * resources. Segments are named by the model card's classes; their anatomic type is the
- * generic {@link SegWriter#TISSUE} code.
+ * resources. Segments are named by the model card's classes; their category and anatomic type
+ * are the card's {@code classCodes} where it gives them, else SegWriter's generic tissue code.
  *
  * @param series          the source series, as {@code DicomSeries} assembled it
  * @param softwareVersion our version, for the SEG's equipment module
@@ -41,9 +41,16 @@ public record SegSource(SeriesInfo series, String softwareVersion) {
         }
         List<SegWriter.SegmentClass> classes = new ArrayList<>(card.classes().size());
         for (int label = 1; label < card.classes().size(); label++) {
-            classes.add(new SegWriter.SegmentClass(label, card.classes().get(label)));
+            String name = card.classes().get(label);
+            ModelCard.ClassCode coded = card.classCodes().get(name);
+            classes.add(coded == null ? new SegWriter.SegmentClass(label, name)
+                    : new SegWriter.SegmentClass(label, name, code(coded.category()), code(coded.type())));
         }
         String algorithm = "STU-Net " + card.name();
         return Optional.of(DicomWriter.toBytes(SegWriter.build(labels, series, classes, algorithm, softwareVersion)));
+    }
+
+    private static SegWriter.Code code(ModelCard.Code c) {
+        return new SegWriter.Code(c.value(), c.scheme(), c.meaning());
     }
 }
