@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -69,16 +70,20 @@ public class PipelineRunTest {
                     name + suffix + " differs from predict");
         }
         JsonNode provenance = new ObjectMapper().readTree(actual.resolve(name + "_stats.json").toFile()).get("provenance");
-        assertEquals(Digests.sha256Hex(Files.readAllBytes(TestData.nifti(sampleFile(name)))),
-                provenance.at("/input/sha256").asText(), name + ": input checksum");
+        // A bundled NIfTI sample's checksum is its file's (DICOM cases record their assembled volume's).
+        Optional<String> sample = sampleFile(name);
+        if (sample.isPresent()) {
+            assertEquals(Digests.sha256Hex(Files.readAllBytes(TestData.nifti(sample.get()))),
+                    provenance.at("/input/sha256").asText(), name + ": input checksum");
+        }
         assertEquals(StunetVersion.get(), provenance.get("version").asText());
         assertTrue(provenance.at("/execution/slabs").asInt() >= 1);
     }
 
-    /** The bundled sample a case name comes from. */
-    static String sampleFile(String caseName) {
+    /** The bundled sample a case name comes from, if it is one. */
+    static Optional<String> sampleFile(String caseName) {
         return SAMPLES.stream().filter(s -> io.stunet.predict.CaseFiles.caseName(Path.of(s)).equals(caseName))
-                .findFirst().orElseThrow();
+                .findFirst();
     }
 
     @Test
