@@ -58,7 +58,11 @@ public final class StowSender {
         }
         this.studies = uri;
         this.token = token == null || token.isBlank() ? null : token.trim();
-        this.client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        // HTTP/1.1: the default would offer a cleartext HTTP/2 upgrade on a request with a body,
+        // which some DICOMweb servers mishandle. Redirects are not followed so the token goes
+        // only to the configured host.
+        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     /** The request URI, {@code {base}/studies}. */
