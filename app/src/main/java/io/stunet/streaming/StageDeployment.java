@@ -11,6 +11,7 @@ import io.stunet.kafka.StageVerticle;
 import io.stunet.kafka.StreamingRuntime;
 import io.stunet.model.ModelCard;
 import io.stunet.postprocess.service.PostprocessService;
+import io.stunet.postprocess.service.StowSender;
 import io.stunet.predict.StunetVersion;
 import io.stunet.preprocess.service.PreprocessService;
 import io.vertx.core.Future;
@@ -79,8 +80,11 @@ public final class StageDeployment implements AutoCloseable {
         int threads = config.getInt(StunetConfig.STAGE_WORKER_THREADS);
         try {
             if (roles.contains(Role.POSTPROCESS)) {
+                String stowUrl = config.getOptional(StunetConfig.DICOM_SEND_STOW_URL);
+                StowSender stow = stowUrl == null ? null : new StowSender(stowUrl,
+                        config.getOptional(StunetConfig.DICOM_SEND_STOW_TOKEN), config.getMillis(StunetConfig.DICOM_SEND_STOW_TIMEOUT_MS));
                 PostprocessService post = new PostprocessService(runtime, card, config.getOptionalPath(StunetConfig.OUTBOX_DIR), threads,
-                        StunetVersion.get());
+                        StunetVersion.get(), stow);
                 d.resources.add(post::close);
                 d.start(post.verticle());
             }

@@ -49,7 +49,11 @@ public enum ErrorCode {
     BLOB_CORRUPT(false),
     /** Local file-system failure while reading inputs or writing outputs. */
     IO_FAILURE(true),
-    /** The stage instance is shutting down (its worker pool or engine is closed); another instance retries. */
+    /**
+     * The stage instance is shutting down (its worker pool or engine is closed; another
+     * instance retries), or a destination it delivers to (a STOW-RS receiver) refused,
+     * failed or did not answer in time.
+     */
     UNAVAILABLE(true),
     /** An API request without the configured bearer token, or with a different one. */
     UNAUTHORIZED(false),

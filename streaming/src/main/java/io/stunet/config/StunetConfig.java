@@ -177,6 +177,12 @@ public final class StunetConfig {
             "Largest accepted STOW-RS request body in bytes (413 above).");
     public static final ConfigKey DICOM_STOW_REQUEST_ENDS_SERIES = key("dicom.stow.request.ends.series", BOOLEAN, "false", 0,
             "A STOW-RS request completes every series it stored, without waiting for the quiet period.");
+    public static final ConfigKey DICOM_SEND_STOW_URL = key("dicom.send.stow.url", STRING, "", 0,
+            "DICOMweb service root that receives each new DICOM SEG by STOW-RS (`POST {url}/studies`); empty: none sent.");
+    public static final ConfigKey DICOM_SEND_STOW_TOKEN = secret("dicom.send.stow.token",
+            "Bearer token sent with each STOW-RS request to `dicom.send.stow.url`; empty: no Authorization header.");
+    public static final ConfigKey DICOM_SEND_STOW_TIMEOUT_MS = key("dicom.send.stow.timeout.ms", INT, "30000", 100,
+            "Connect timeout and response timeout of a STOW-RS send; either is a retriable failure.");
 
     /** Prefix of the pass-through Kafka client properties. */
     public static final String KAFKA_CLIENT_PREFIX = "kafka.client.";
