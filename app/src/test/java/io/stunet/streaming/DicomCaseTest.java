@@ -33,6 +33,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -150,14 +151,29 @@ class DicomCaseTest {
         makeSeries(stowSeries, "--seed", "11");
         Path bad = tmp.resolve("bad").resolve("tilt");
         makeSeries(bad, "--fault", "tilt");
+        // A DICOMweb destination for the SEGs (dicom.send.stow.url), recording what it receives.
+        List<byte[]> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer destination = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        destination.createContext("/pacs/studies", x -> {
+            if ("Bearer destination-token".equals(x.getRequestHeaders().getFirst("Authorization"))) {
+                sent.add(x.getRequestBody().readAllBytes());
+            }
+            x.sendResponseHeaders(200, -1);
+            x.close();
+        });
+        destination.start();
         Map<String, String> extra = Map.of(
                 StunetConfig.DICOM_SCP_ENABLED.name(), "true",
                 StunetConfig.DICOM_SCP_PORT.name(), "0",
                 StunetConfig.DICOM_SPOOL_DIR.name(), tmp.resolve("spool").toString(),
                 StunetConfig.DICOM_SERIES_QUIET_MS.name(), "1000",
                 StunetConfig.HTTP_PORT.name(), "0",
-                StunetConfig.INGEST_UPLOAD_DIR.name(), tmp.resolve("uploads").toString());
-        try (Harness h = new Harness(tmp.resolve("svc-work"), model, extra)) {
+                StunetConfig.INGEST_UPLOAD_DIR.name(), tmp.resolve("uploads").toString(),
+                StunetConfig.DICOM_SEND_STOW_URL.name(), "http://127.0.0.1:" + destination.getAddress().getPort() + "/pacs",
+                StunetConfig.DICOM_SEND_STOW_TOKEN.name(), "destination-token");
+        try (AutoCloseable stopDestination = () -> destination.stop(0);
+             Harness h = new Harness(tmp.resolve("svc-work"), model, extra)) {
             h.deploy(EnumSet.allOf(StageDeployment.Role.class));
             IngestService ingest = new IngestService(h.runtime, ModelCard.load(model).modelSha256(), h.options);
             try {
@@ -184,6 +200,8 @@ class DicomCaseTest {
                     assertEquals(200, seg.statusCode());
                     assertEquals("application/dicom", seg.headers().firstValue("Content-Type").orElse(""));
                     Files.write(dir.resolve("seg.dcm"), seg.body());
+                    // Sent to the destination before COMPLETED: one multipart part holding exactly the stored SEG.
+                    assertEquals(1, sent.stream().filter(b -> partIs(b, seg.body())).count(), "SEG of " + caseId + " not sent once");
                     Files.write(dir.resolve("mask.nii.gz"), get(ingest.port(), "/v1/cases/" + caseId + "/mask").body());
                     String uid = new String(Files.readAllBytes(dir.resolve("seg.dcm")), StandardCharsets.ISO_8859_1);
                     Path source = uid.contains(seriesUid(series)) ? series : stowSeries;
@@ -199,10 +217,19 @@ class DicomCaseTest {
                 assertEquals(200, stow(ingest.port(), files(stowSeries)).statusCode());
                 Thread.sleep(3000);
                 assertEquals(before, h.view.snapshot().size(), "a series sent again became a new case");
+                assertEquals(2, sent.size(), "one STOW-RS request per SEG");
             } finally {
                 ingest.close();
             }
         }
+    }
+
+    /** Whether a one-part STOW-RS body's part is {@code dicom}: the bytes between the part headers and the closing delimiter. */
+    private static boolean partIs(byte[] body, byte[] dicom) {
+        String text = new String(body, StandardCharsets.ISO_8859_1);
+        int start = text.indexOf("\r\n\r\n") + 4;
+        int end = text.lastIndexOf("\r\n--");
+        return start >= 4 && end - start == dicom.length && Arrays.equals(body, start, end, dicom, 0, dicom.length);
     }
 
     private static List<String> segs(Harness h) {
@@ -237,11 +264,11 @@ class DicomCaseTest {
         HttpRequest rq = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/dicomweb/studies"))
                 .header("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
-        return HttpClient.newHttpClient().send(rq, HttpResponse.BodyHandlers.ofString());
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(rq, HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<byte[]> get(int port, String path) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
     }
 }
