@@ -188,42 +188,12 @@ final class IngestRoutes {
     }
 
     private void receive(RoutingContext ctx, AsyncFile file, Path spool, Map<String, String> options, String name) {
-        HttpServerRequest req = ctx.request();
-        long[] received = {0};
         MessageDigest digest = Digests.sha256();
-        boolean[] aborted = {false};
-        req.handler(buf -> {
-            if (aborted[0]) {
-                return;
-            }
-            received[0] += buf.length();
-            if (received[0] > maxBody) {
-                aborted[0] = true;
-                discard(file, spool);
-                refuseTooLarge(ctx);
-                return;
-            }
-            digest.update(buf.getBytes());
-            file.write(buf);
-            if (file.writeQueueFull()) {
-                req.pause();
-                file.drainHandler(v -> req.resume());
-            }
-        });
-        req.exceptionHandler(err -> {
-            if (!aborted[0]) {
-                aborted[0] = true;
-                discard(file, spool);
-            }
-        });
-        req.endHandler(v -> {
-            if (aborted[0]) {
-                return;
-            }
-            metrics.uploadBytes(received[0]);
-            file.close()
-                    .compose(c -> submitter.submit(spool, Digests.hex(digest), name, options, "http"))
-                    .onComplete(ar -> {
+        // A failed body (too large: already answered; broken connection: nobody to answer) ends here.
+        BodySpool.receive(vertx, ctx.request(), file, spool, maxBody, buf -> digest.update(buf.getBytes()),
+                () -> refuseTooLarge(ctx)).onSuccess(received -> {
+                    metrics.uploadBytes(received);
+                    submitter.submit(spool, Digests.hex(digest), name, options, "http").onComplete(ar -> {
                         vertx.fileSystem().delete(spool.toString());
                         if (ar.succeeded()) {
                             respond(ctx, ar.result());
@@ -231,8 +201,7 @@ final class IngestRoutes {
                             ctx.fail(ar.cause());
                         }
                     });
-        });
-        req.resume();
+                });
     }
 
     private void discard(AsyncFile file, Path spool) {

@@ -1,5 +1,7 @@
 package io.stunet.ingest.dicom;
 
+import io.stunet.ingest.BodySpool;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
@@ -108,38 +110,9 @@ public final class StowRoutes {
     }
 
     private void receive(RoutingContext ctx, AsyncFile file, Path body, String boundary, String study) {
-        HttpServerRequest req = ctx.request();
-        long[] received = {0};
-        boolean[] aborted = {false};
-        req.handler(buf -> {
-            if (aborted[0]) {
-                return;
-            }
-            received[0] += buf.length();
-            if (received[0] > maxBytes) {
-                aborted[0] = true;
-                file.close().onComplete(c -> vertx.fileSystem().delete(body.toString()));
-                tooLarge(ctx);
-                return;
-            }
-            file.write(buf);
-            if (file.writeQueueFull()) {
-                req.pause();
-                file.drainHandler(v -> req.resume());
-            }
-        });
-        req.exceptionHandler(err -> {
-            if (!aborted[0]) {
-                aborted[0] = true;
-                file.close().onComplete(c -> vertx.fileSystem().delete(body.toString()));
-            }
-        });
-        req.endHandler(v -> {
-            if (aborted[0]) {
-                return;
-            }
-            file.close()
-                    .compose(c -> vertx.executeBlocking(() -> storeParts(body, boundary, study), false))
+        // A failed body (too large: already answered; broken connection: nobody to answer) ends here.
+        BodySpool.receive(vertx, ctx.request(), file, body, maxBytes, buf -> { }, () -> tooLarge(ctx)).onSuccess(received -> {
+            vertx.executeBlocking(() -> storeParts(body, boundary, study), false)
                     .onComplete(ar -> {
                         vertx.fileSystem().delete(body.toString());
                         if (ar.failed()) {
@@ -153,13 +126,12 @@ public final class StowRoutes {
                         }
                         Outcome o = ar.result();
                         int status = o.failed.isEmpty() ? 200 : o.referenced.isEmpty() ? 409 : 202;
-                        LOG.info("event=dicom_stow bytes={} stored={} failed={} status={}", received[0], o.referenced.size(),
+                        LOG.info("event=dicom_stow bytes={} stored={} failed={} status={}", received, o.referenced.size(),
                                 o.failed.size(), status);
                         ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, DICOM_JSON)
                                 .end(o.json().encode());
                     });
         });
-        req.resume();
     }
 
     /** What happened to the parts of one request. */
