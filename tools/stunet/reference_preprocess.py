@@ -3,7 +3,7 @@ very library functions it calls (numpy, scipy.ndimage, skimage.transform.resize,
 nibabel.as_closest_canonical). The nnU-Net functions used here (crop_to_nonzero,
 resample_patient, resample_data_or_seg, resize_segmentation, resample_and_normalize,
 save_segmentation_nifti) follow nnU-Net v1.7.1 (Apache-2.0) statement by statement; only
-file handling differs. Deliberate choices of ../shared/NUMERICS.md are marked "NUMERICS".
+file handling differs. Deliberate choices of docs/numerics.md are marked "NUMERICS".
 
 Raw files are little-endian, C order (z, y, x) or (c, z, y, x). Subcommands:
   resize      data path of resample_data_or_seg (is_seg=False) on a raw float32 volume
