@@ -332,7 +332,14 @@ class MultiProcessFaultTest {
             assertEquals(CaseState.COMPLETED, changes.get(changes.size() - 1), id + " nothing after COMPLETED: " + changes);
             assertEquals(c.firstMaskIdentity(id), c.maskIdentity(id), id + ": mask written again after completion");
         }
-        int duplicates = assertCompletionsIdentical(c.read(Topics.CASE_COMPLETED, CaseCompleted.class), ids.keySet());
+        // The COMPLETED status and the CaseCompleted record go to different topics, so the view can
+        // show the status first: wait (bounded) until every case's record is readable too.
+        List<List<CaseCompleted>> completed = new ArrayList<>(List.of(List.of()));
+        Client.await(() -> {
+            completed.set(0, c.read(Topics.CASE_COMPLETED, CaseCompleted.class));
+            return completed.get(0).stream().map(CaseCompleted::caseId).collect(Collectors.toSet()).containsAll(ids.keySet());
+        }, Duration.ofSeconds(30), "a CaseCompleted record for every case", 500);
+        int duplicates = assertCompletionsIdentical(completed.get(0), ids.keySet());
         Path out = tmp.resolve(scenario + "-out");
         Files.createDirectories(out);
         for (Map.Entry<String, String> e : ids.entrySet()) {
