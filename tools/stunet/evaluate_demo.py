@@ -1,12 +1,15 @@
 """Dice of a model directory against the demo's intensity-derived labels.
 
-    python3 -m tools.stunet.evaluate_demo [--model models/demo] [--ct FILE ...] [--no-mirroring]
+    python3 -m tools.stunet.evaluate_demo [--model models/demo] [--ct FILE ...] [--no-mirroring] [--json]
 
 Runs the TorchScript model the way the pipeline does (docs/numerics.md: canonical RAS,
 nnU-Net v1 preprocessing, sliding window with Gaussian weighting and mirroring, nearest
 export back to the input grid) and compares the mask on the input's own voxel grid with
-``train_demo.intensity_labels`` of the same CT. Prints a Markdown table and, with
-``--json``, the numbers as JSON.
+``train_demo.intensity_labels`` of the same CT. ``body region`` is the Dice of the model's
+foreground (every class but background) against the body mask (every labelled voxel); the
+other columns are per class. A CT whose SHA-256 is listed in the model's ``training.json``
+is marked ``trained``, any other ``held out``. Prints a Markdown table and, with ``--json``,
+the numbers as JSON.
 """
 
 import argparse
@@ -20,7 +23,8 @@ import torch
 
 from . import preprocessing
 from .sliding_window import predict_labels
-from .train_demo import DEFAULT_CT, REPO_ROOT, intensity_labels
+from .checkpoints import sha256_of
+from .train_demo import REPO_ROOT, TRAINING_CTS, TRAINING_RECORD, intensity_labels
 
 
 def segment(model_dir: Path, ct_path: Path, mirroring: bool = True):
@@ -45,27 +49,38 @@ def dice(pred: np.ndarray, ref: np.ndarray, label: int) -> float:
     return 2.0 * int((p & r).sum()) / denom if denom else float("nan")
 
 
+def trained_on(model_dir: Path) -> set:
+    """SHA-256 of the CTs the model was trained on ({} when it has no training record)."""
+    record = model_dir / TRAINING_RECORD
+    if not record.is_file():
+        return set()
+    return {case["sha256"] for case in json.loads(record.read_text())["cases"]}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python3 -m tools.stunet.evaluate_demo", description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", type=Path, default=REPO_ROOT / "models" / "demo")
-    ap.add_argument("--ct", type=Path, nargs="+", default=[DEFAULT_CT])
+    ap.add_argument("--ct", type=Path, nargs="+", default=TRAINING_CTS, help="CTs to evaluate (default: the bundled ones)")
     ap.add_argument("--no-mirroring", action="store_true")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
+    training = trained_on(args.model)
     results = []
     for ct in args.ct:
         start = time.time()
         pred, ref, card = segment(args.model, ct, not args.no_mirroring)
-        row = {"ct": ct.name, "seconds": round(time.time() - start, 1),
+        row = {"ct": ct.name, "heldOut": sha256_of(ct) not in training, "seconds": round(time.time() - start, 1),
+               "bodyRegion": round(dice(pred > 0, ref > 0, True), 4),
                "dice": {card["classes"][c]: round(dice(pred, ref, c), 4) for c in range(1, len(card["classes"]))},
                "voxels": {card["classes"][c]: int((ref == c).sum()) for c in range(len(card["classes"]))}}
         results.append(row)
     classes = list(results[0]["dice"])
-    print("| CT | " + " | ".join(classes) + " |")
-    print("|---|" + "---|" * len(classes))
+    print("| CT | case | body region | " + " | ".join(classes) + " |")
+    print("|---|---|---|" + "---|" * len(classes))
     for r in results:
-        print("| %s | %s |" % (r["ct"], " | ".join("%.3f" % r["dice"][c] for c in classes)))
+        print("| %s | %s | %.3f | %s |" % (r["ct"], "held out" if r["heldOut"] else "trained", r["bodyRegion"],
+                                          " | ".join("%.3f" % r["dice"][c] for c in classes)))
     if args.json:
         print(json.dumps(results))
     return 0

@@ -5,11 +5,17 @@
 Four classes derived from intensities so no annotation is needed: 0 background, 1 body,
 2 bone (> 200 HU inside the body), 3 air inside the body (< -400 HU; lungs, bowel gas).
 The body is the largest connected component above -500 HU with its holes filled (slice by
-slice too, so lungs open at the top or bottom of the scan count as inside). The CT is
-preprocessed like nnU-Net v1 does at test time; training uses random crops and flips,
-CE + soft Dice, Adam, a fixed seed and two threads. The result is written as an nnU-Net v1
-checkpoint (``.model`` + ``.model.pkl`` + ``dataset.json``) and then exported through the
-same code path as official checkpoints.
+slice too, so lungs open at the top or bottom of the scan count as inside).
+
+Training cases are the bundled real CTs (``--ct`` to choose others, e.g. to leave one out
+for ``tools.stunet.evaluate_demo``). Normalization is nnU-Net's ``CT`` scheme with the
+intensity properties of the training cases' labelled voxels, so the network sees Hounsfield
+units on one scale whatever the scan's field of view. Each case is preprocessed like nnU-Net
+v1 does at test time; training draws random crops (a third centred on a labelled voxel) from
+a random case, with flips on every axis and intensity jitter, CE + soft Dice, Adam, a fixed
+seed and two threads. The result is written as an nnU-Net v1 checkpoint (``.model`` +
+``.model.pkl`` + ``dataset.json``) and then exported through the same code path as official
+checkpoints.
 """
 
 import argparse
@@ -31,6 +37,8 @@ from .export import export
 
 REPO_ROOT = checkpoints.REPO_ROOT
 DEFAULT_CT = REPO_ROOT / "data" / "nifti" / "example_ct_sm.nii.gz"
+# The real CTs the committed demo model is trained on (data/README.md says where they come from).
+TRAINING_CTS = [DEFAULT_CT, REPO_ROOT / "data" / "nifti" / "cranium_ct.nii.gz"]
 CLASSES = ["background", "body", "bone", "air_inside_body"]
 DIMS = [8, 16, 32, 32, 48, 48]
 POOL_KERNELS = [[2, 2, 2], [2, 2, 2], [2, 2, 2], [2, 2, 2], [1, 1, 2]]
@@ -57,41 +65,85 @@ def intensity_labels(hu: np.ndarray) -> np.ndarray:
     return labels
 
 
-def demo_card() -> dict:
+def intensity_properties(cases) -> dict:
+    """nnU-Net's CT normalization parameters from the labelled voxels of (hu, labels) pairs."""
+    voxels = np.concatenate([hu[labels > 0].astype(np.float64) for hu, labels in cases])
+    lower, upper = np.percentile(voxels, [0.5, 99.5])
+    return {"mean": float(voxels.mean()), "sd": float(voxels.std()),
+            "percentile_00_5": float(lower), "percentile_99_5": float(upper)}
+
+
+def demo_card(props: dict) -> dict:
     """The preprocessing part of the model card, used before the card exists."""
     return {"inputChannels": 1, "cropToNonzero": True, "transposeForward": [0, 1, 2],
-            "targetSpacing": SPACING, "normalization": [{"scheme": "nonCT", "useMaskForNorm": False}],
-            "anisotropyThreshold": checkpoints.ANISOTROPY_THRESHOLD}
+            "targetSpacing": SPACING, "anisotropyThreshold": checkpoints.ANISOTROPY_THRESHOLD,
+            "normalization": [{"scheme": "CT", "useMaskForNorm": False, "mean": props["mean"], "sd": props["sd"],
+                               "lowerBound": props["percentile_00_5"], "upperBound": props["percentile_99_5"]}]}
 
 
-def training_pair(ct_path: Path):
-    case = preprocessing.load_canonical(ct_path)
-    pre = preprocessing.preprocess(case, demo_card())
-    labels = preprocessing.crop(intensity_labels(case.data), pre.bbox)
-    labels = preprocessing.resample_labels(labels, pre.data.shape[1:])
-    return pre.data.astype(np.float32), labels.astype(np.int64)
+def training_pairs(ct_paths):
+    """(network input, labels) per CT, preprocessed as at test time, and the intensity properties."""
+    cases = [preprocessing.load_canonical(p) for p in ct_paths]
+    labels = [intensity_labels(c.data) for c in cases]
+    props = intensity_properties([(c.data, l) for c, l in zip(cases, labels)])
+    pairs = []
+    for case, lab in zip(cases, labels):
+        pre = preprocessing.preprocess(case, demo_card(props))
+        lab = preprocessing.resample_labels(preprocessing.crop(lab, pre.bbox), pre.data.shape[1:])
+        # Outside the volume is air: the lowest value the normalization gives.
+        fill = (props["percentile_00_5"] - props["mean"]) / props["sd"]
+        pairs.append((pre.data.astype(np.float32), lab.astype(np.int64), np.float32(fill)))
+    return pairs, props
 
 
-def pad_to_patch(data: np.ndarray, labels: np.ndarray):
-    diff = [max(p - s, 0) for s, p in zip(labels.shape, PATCH)]
-    pads = [(d // 2, d - d // 2) for d in diff]
-    return np.pad(data, [(0, 0)] + pads), np.pad(labels, pads)
+def crop_padded(arr: np.ndarray, start, size, fill) -> np.ndarray:
+    """arr[..., start:start+size] over the last three axes; parts outside the volume are fill."""
+    out = np.full(arr.shape[:-3] + tuple(size), fill, dtype=arr.dtype)
+    src, dst = [], []
+    for a, n, s in zip(start, size, arr.shape[-3:]):
+        lo, hi = max(a, 0), min(a + n, s)
+        src.append(slice(lo, max(hi, lo)))
+        dst.append(slice(lo - a, lo - a + max(hi - lo, 0)))
+    lead = (slice(None),) * (arr.ndim - 3)
+    out[lead + tuple(dst)] = arr[lead + tuple(src)]
+    return out
 
 
-def sample_batch(data, labels, rng, batch):
+def crop_start(labels, size, rng):
+    """A random crop origin; the crop may reach a third of its size beyond the volume, and one
+    time in three it is centred on a labelled voxel."""
+    if rng.random() < 1 / 3:
+        fg = np.argwhere(labels > 0)
+        if len(fg):
+            centre = fg[int(rng.integers(0, len(fg)))]
+            return [int(c) - n // 2 for c, n in zip(centre, size)]
+    return [int(rng.integers(-(n // 3), max(s - n + n // 3, -(n // 3)) + 1)) for s, n in zip(labels.shape, size)]
+
+
+def sample_batch(pairs, rng, batch):
+    """Random crops of random cases, each scaled by 0.7-1.4 with probability 0.3 (the crop is
+    taken larger or smaller and resized to the patch), flipped on each axis with probability 0.5,
+    with intensity jitter."""
     xs, ys = [], []
     for _ in range(batch):
-        start = [int(rng.integers(0, s - p + 1)) for s, p in zip(labels.shape, PATCH)]
-        sl = tuple(slice(a, a + p) for a, p in zip(start, PATCH))
-        x, y = data[(slice(None),) + sl], labels[sl]
-        for axis in range(3):
-            if rng.random() < 0.5:
-                x, y = np.flip(x, axis + 1), np.flip(y, axis)
-        # Mild intensity jitter so the network does not memorise exact values.
+        data, labels, fill = pairs[int(rng.integers(0, len(pairs)))]
+        scale = float(np.exp(rng.uniform(np.log(0.7), np.log(1.4)))) if rng.random() < 0.3 else 1.0
+        size = [max(2, int(round(p * scale))) for p in PATCH]
+        start = crop_start(labels, size, rng)
+        x = torch.from_numpy(crop_padded(data, start, size, fill))[None]
+        y = torch.from_numpy(crop_padded(labels, start, size, 0))[None, None].float()
+        if size != PATCH:
+            x = F.interpolate(x, size=PATCH, mode="trilinear", align_corners=False)
+            y = F.interpolate(y, size=PATCH, mode="nearest")
+        x, y = x[0], y[0, 0].long()
+        flips = [axis for axis in range(3) if rng.random() < 0.5]
+        if flips:
+            x, y = torch.flip(x, [a + 1 for a in flips]), torch.flip(y, flips)
+        # Intensity jitter so the network does not memorise exact values.
         x = x * rng.uniform(0.9, 1.1) + rng.uniform(-0.1, 0.1)
-        xs.append(np.ascontiguousarray(x))
-        ys.append(np.ascontiguousarray(y))
-    return torch.from_numpy(np.stack(xs)).float(), torch.from_numpy(np.stack(ys))
+        xs.append(x)
+        ys.append(y)
+    return torch.stack(xs).float(), torch.stack(ys)
 
 
 def dice_ce_loss(logits, target):
@@ -105,18 +157,18 @@ def dice_ce_loss(logits, target):
     return ce + (1 - dice[1:].mean())
 
 
-def v1_plans(config: StuNetConfig) -> dict:
+def v1_plans(config: StuNetConfig, props: dict) -> dict:
     """A plans dict in the nnU-Net v1 layout describing the demo's single 3d_fullres stage."""
     return {
         "num_stages": 1, "num_modalities": 1, "modalities": {0: "CT"},
-        "normalization_schemes": OrderedDict([(0, "nonCT")]),
+        "normalization_schemes": OrderedDict([(0, "CT")]),
         "use_mask_for_norm": OrderedDict([(0, False)]),
         "num_classes": len(CLASSES) - 1, "all_classes": list(range(1, len(CLASSES))),
         "base_num_features": config.dims[0], "conv_per_stage": 2,
         "transpose_forward": [0, 1, 2], "transpose_backward": [0, 1, 2],
         "data_identifier": "stunet_demo", "preprocessor_name": "GenericPreprocessor",
         "keep_only_largest_region": None, "min_region_size_per_class": None, "min_size_per_class": None,
-        "dataset_properties": {"intensityproperties": None},
+        "dataset_properties": {"intensityproperties": OrderedDict([(0, props)])},
         "plans_per_stage": {0: {
             "batch_size": 2, "patch_size": np.array(PATCH), "current_spacing": np.array(SPACING),
             "original_spacing": np.array(SPACING), "do_dummy_2D_data_aug": False,
@@ -126,7 +178,7 @@ def v1_plans(config: StuNetConfig) -> dict:
     }
 
 
-def write_v1_checkpoint(net: STUNet, optimizer, iterations: int, work: Path) -> Path:
+def write_v1_checkpoint(net: STUNet, optimizer, iterations: int, props: dict, work: Path) -> Path:
     work.mkdir(parents=True, exist_ok=True)
     path = work / "demo.model"
     torch.save({"epoch": iterations, "state_dict": net.state_dict(),
@@ -136,18 +188,18 @@ def write_v1_checkpoint(net: STUNet, optimizer, iterations: int, work: Path) -> 
     # dataset_directory, batch_dice, stage, unpack_data, deterministic, fp16)
     with open(str(path) + ".pkl", "wb") as f:
         pickle.dump({"init": ("", 0, "", "", True, 0, True, True, False), "name": "STUNetTrainer_demo",
-                     "plans": v1_plans(net.config)}, f)
+                     "plans": v1_plans(net.config, props)}, f)
     (work / "dataset.json").write_text(json.dumps(
         {"name": "stunet_demo", "modality": {"0": "CT"},
          "labels": {str(i): n for i, n in enumerate(CLASSES)}}, indent=2) + "\n")
     return path
 
 
-def train(ct_path: Path, iterations: int, seed: int, log=print) -> tuple:
+def train(ct_paths, iterations: int, seed: int, log=print) -> tuple:
     torch.set_num_threads(2)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    data, labels = pad_to_patch(*training_pair(ct_path))
+    pairs, props = training_pairs(ct_paths)
     config = StuNetConfig(1, len(CLASSES), [1] * len(DIMS), DIMS, POOL_KERNELS)
     net = STUNet(config)
     optimizer = torch.optim.Adam(net.parameters(), lr=3e-3)
@@ -155,7 +207,7 @@ def train(ct_path: Path, iterations: int, seed: int, log=print) -> tuple:
     net.train()
     start = time.time()
     for it in range(iterations):
-        x, y = sample_batch(data, labels, rng, 2)
+        x, y = sample_batch(pairs, rng, 2)
         loss = dice_ce_loss(net(x), y)
         optimizer.zero_grad()
         loss.backward()
@@ -163,21 +215,36 @@ def train(ct_path: Path, iterations: int, seed: int, log=print) -> tuple:
         schedule.step()
         if it % 25 == 0 or it == iterations - 1:
             log("iteration %4d  loss %.4f  %.0f s" % (it, float(loss), time.time() - start))
-    return net.eval(), optimizer
+    return net.eval(), optimizer, props
+
+
+TRAINING_RECORD = "training.json"
+
+
+def write_training_record(model_dir: Path, ct_paths, iterations: int, seed: int, seconds: float) -> None:
+    """What the model was trained on (file names and SHA-256), so that evaluate_demo can tell
+    training cases from held-out ones."""
+    record = {"trainer": "tools.stunet.train_demo", "iterations": iterations, "seed": seed,
+              "threads": torch.get_num_threads(), "seconds": round(seconds, 1),
+              "cases": [{"file": Path(p).name, "sha256": checkpoints.sha256_of(Path(p))} for p in ct_paths]}
+    (model_dir / TRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python3 -m tools.stunet.train_demo", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--ct", type=Path, default=DEFAULT_CT)
-    ap.add_argument("--iterations", type=int, default=250)
+    ap.add_argument("--ct", type=Path, nargs="+", default=TRAINING_CTS, help="training CTs (default: the bundled ones)")
+    ap.add_argument("--iterations", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=12345)
     ap.add_argument("--work", type=Path, default=REPO_ROOT / "tools" / "target" / "demo",
                     help="where the intermediate nnU-Net v1 checkpoint goes")
     ap.add_argument("--out", type=Path, default=REPO_ROOT / "models" / "demo")
     args = ap.parse_args(argv)
-    net, optimizer = train(args.ct, args.iterations, args.seed)
-    ckpt_path = write_v1_checkpoint(net, optimizer, args.iterations, args.work)
+    start = time.time()
+    net, optimizer, props = train(args.ct, args.iterations, args.seed)
+    seconds = time.time() - start
+    ckpt_path = write_v1_checkpoint(net, optimizer, args.iterations, props, args.work)
     card = export(checkpoints.load(ckpt_path), args.out, name="demo", source_format="demo")
+    write_training_record(args.out, args.ct, args.iterations, args.seed, seconds)
     print("wrote %s (%d parameters, classes %s)" % (args.out, sum(p.numel() for p in net.parameters()),
                                                      card["classes"]))
     return 0

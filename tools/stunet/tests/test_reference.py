@@ -4,7 +4,7 @@ import torch
 
 from tools.stunet import preprocessing
 from tools.stunet.sliding_window import compute_steps, gaussian_importance, mirror_sets, predict_labels
-from tools.stunet.train_demo import DEFAULT_CT, demo_card, intensity_labels
+from tools.stunet.train_demo import DEFAULT_CT, demo_card, intensity_labels, intensity_properties
 
 
 @pytest.mark.parametrize("size,patch", [(101, 32), (122, 64), (30, 16), (128, 128), (129, 128), (300, 128)])
@@ -65,13 +65,28 @@ def test_demo_labels_follow_the_intensity_rules():
     assert all(np.bincount(labels.ravel(), minlength=4) > 0)
 
 
-def test_preprocessing_of_the_sample_ct_is_zscore_on_the_target_grid():
+def test_nonct_preprocessing_of_the_sample_ct_is_zscore_on_the_target_grid():
     case = preprocessing.load_canonical(DEFAULT_CT)
-    card = demo_card()
+    card = dict(demo_card(intensity_properties([(case.data, intensity_labels(case.data))])),
+                normalization=[{"scheme": "nonCT", "useMaskForNorm": False}])
     pre = preprocessing.preprocess(case, card)
     expected = preprocessing.target_shape(pre.cropped_shape, case.spacing, card["targetSpacing"])
     assert pre.data.shape == (1,) + expected
     assert abs(float(pre.data.mean())) < 1e-4 and abs(float(pre.data.std()) - 1) < 1e-4
+
+
+def test_ct_preprocessing_clips_to_the_labelled_percentiles_and_standardises():
+    case = preprocessing.load_canonical(DEFAULT_CT)
+    labels = intensity_labels(case.data)
+    props = intensity_properties([(case.data, labels)])
+    inside = case.data[labels > 0].astype(np.float64)
+    assert props["percentile_00_5"] < props["mean"] < props["percentile_99_5"]
+    assert abs(props["mean"] - inside.mean()) < 1e-6 and abs(props["sd"] - inside.std()) < 1e-6
+    pre = preprocessing.preprocess(case, demo_card(props))
+    lo = (props["percentile_00_5"] - props["mean"]) / props["sd"]
+    hi = (props["percentile_99_5"] - props["mean"]) / props["sd"]
+    # Cubic resampling may overshoot the clipped range a little, never far.
+    assert lo - 0.5 < float(pre.data.min()) and float(pre.data.max()) < hi + 0.5
 
 
 def test_separate_z_rule():
