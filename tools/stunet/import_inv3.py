@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     if orientation != 1:
         raise SystemExit("%s: orientation %d is not axial; only axial projects are supported" % (args.project, orientation))
     nib.save(to_nifti(voxels, spacing, args.inplane_factor), str(args.out))
-    print("wrote %s: %s voxels" % (args.out, "x".join(str(s) for s in voxels.shape[::-1])))
+    print("wrote %s from %s voxels (x, y, z)" % (args.out, "x".join(str(s) for s in voxels.shape[::-1])))
     return 0
 
 
