@@ -9,9 +9,15 @@ import io.stunet.engine.EngineListener;
 import io.stunet.engine.EngineOptions;
 import io.stunet.engine.InferenceEngine;
 import io.stunet.engine.MirrorSet;
+import io.stunet.export.ExportMode;
+import io.stunet.model.ModelCard;
 import io.stunet.nifti.NiftiHeader;
 import io.stunet.nifti.NiftiReader;
 import io.stunet.nifti.NiftiWriter;
+import io.stunet.postprocess.CaseFinisher;
+import io.stunet.predict.CaseFiles;
+import io.stunet.predict.CaseSegmenter;
+import io.stunet.predict.StunetVersion;
 import io.stunet.resample.SplineResampler;
 import io.stunet.volume.DataType;
 import io.stunet.volume.Volume;
@@ -44,9 +50,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * reference of the official aggregation, each scenario in a fresh child process so that peak
  * RSS (VmHWM) belongs to that scenario alone. Subcommands:
  * <ul>
- *   <li>{@code all [--work DIR] [--quick] [--parts predict,overhead,demo,stunet,throughput,length] [--rounds N]}: the scenarios
- *   below, printed as Markdown; the demo and STU-Net S overheads are measured {@code N} times (default 1) and their
- *   median reported;</li>
+ *   <li>{@code all [--work DIR] [--quick] [--no-reference] [--parts predict,overhead,demo,stunet,throughput,length] [--rounds N]}:
+ *   the scenarios below, printed as Markdown; predict and the demo and STU-Net S overheads are measured {@code N} times
+ *   (default 1) and their median reported; {@code --no-reference} skips the Python references;</li>
  *   <li>{@code case ...}: one engine run in this process, one JSON line (used by {@code all});</li>
  *   <li>{@code net --out FILE --classes N --width W}: the random test net (via tools/stunet/testnet.py);</li>
  *   <li>{@code volume --out FILE --shape Z,Y,X}: the generated test volume as raw float32.</li>
@@ -75,7 +81,7 @@ public final class InferBench {
     /** Entry point for the CLI's {@code bench infer}; returns the exit status. */
     public static int run(List<String> args, PrintStream out) throws Exception {
         if (args.isEmpty()) {
-            out.println("usage: bench infer all [--work DIR] [--quick] [--parts predict,overhead,demo,stunet,throughput,length] [--rounds N] [--heap 2200m] [--jvm OPTIONS] | case ... | net ...");
+            out.println("usage: bench infer all [--work DIR] [--quick] [--no-reference] [--parts predict,overhead,demo,stunet,throughput,length] [--rounds N] [--heap 2200m] [--jvm OPTIONS] | case ... | net ...");
             return 2;
         }
         Map<String, String> o = options(args.subList(1, args.size()));
@@ -150,18 +156,28 @@ public final class InferBench {
         }
     }
 
-    /** One engine run (and optionally the bare forward passes of the same inputs) in this process. */
+    /**
+     * One engine run (and optionally the bare forward passes of the same inputs) in this process.
+     * With {@code --ct FILE --out DIR} the model is a model directory and the input is that CT,
+     * run through the same {@link CaseSegmenter} as {@code predict} (its default outputs, one
+     * slab) after the same warm-up: {@code seconds} is then the engine's phase of the case
+     * (from the preprocessed input to the network-space labels) and the other phases are timed
+     * from the segmenter's stage events: {@code readSeconds} (input hash and decode),
+     * {@code preprocessSeconds}, {@code outputSeconds} (export to the input grid, statistics,
+     * encoding and writing the files). {@code openSeconds} is the engine's model load.
+     */
     static String runCase(Map<String, String> o) throws Exception {
         Path model = Path.of(o.get("model"));
-        int[] shape = ints(o.get("shape"));
-        int[] patch = ints(o.getOrDefault("patch", "128,128,128"));
-        int classes = Integer.parseInt(o.get("classes"));
+        Path ct = o.containsKey("ct") ? Path.of(o.get("ct")) : null;
+        // predict's engine options come from the model card.
+        ModelCard card = ct != null ? ModelCard.load(model) : null;
+        int[] patch = card != null ? card.patchSizeArray() : ints(o.getOrDefault("patch", "128,128,128"));
+        int classes = card != null ? card.numClasses() : Integer.parseInt(o.get("classes"));
         boolean tta = Boolean.parseBoolean(o.getOrDefault("tta", "false"));
         int batch = Integer.parseInt(o.getOrDefault("batch", "1"));
         int slabs = Integer.parseInt(o.getOrDefault("slabs", "1"));
         List<String> devices = List.of(o.getOrDefault("devices", "cpu").split(","));
         boolean bare = Boolean.parseBoolean(o.getOrDefault("bare", "false"));
-        Path volumeFile = Path.of(o.get("volume"));
         AtomicLong forward = new AtomicLong();
         AtomicLong aggregate = new AtomicLong();
         AtomicLong inputs = new AtomicLong();
@@ -173,43 +189,77 @@ public final class InferBench {
                 inputs.addAndGet(filled);
             }
         };
-        EngineOptions options = new EngineOptions().classes(classes).patch(patch).tta(tta).batchSize(batch)
-                .devices(devices).listener(listener).intakeCapacity(Math.max(4, slabs))
+        EngineOptions options = (card != null ? EngineOptions.forModel(card) : new EngineOptions().classes(classes).patch(patch))
+                .tta(tta).batchSize(batch).devices(devices).listener(listener).intakeCapacity(Math.max(4, slabs))
                 .fusedHead(!Boolean.parseBoolean(o.getOrDefault("no-fused-head", "false")))
                 .pipelined(Boolean.parseBoolean(o.getOrDefault("pipelined", "false")));
         Map<String, Object> r = new LinkedHashMap<>();
-        try (VolumeSource.FileVolumeSource source = VolumeSource.ofFile(volumeFile, 1, shape);
-             InferenceEngine engine = InferenceEngine.open(model, options)) {
+        long opening = System.nanoTime();
+        try (InferenceEngine engine = InferenceEngine.open(model, options)) {
+            r.put("openSeconds", (System.nanoTime() - opening) / 1e9);
+            long warming = System.nanoTime();
             int headChannels = warmUp(model, patch, !Boolean.parseBoolean(o.getOrDefault("no-fused-head", "false")));
             // One patch-sized case first, so HotSpot compiles the aggregation kernels outside the
             // timing (on two cores the compiler threads would otherwise compete with the run).
             engine.predictCase("warm-up", VolumeSource.of(new float[patch[0] * patch[1] * patch[2]], 1, patch), 1);
+            r.put("warmUpSeconds", (System.nanoTime() - warming) / 1e9);
             forward.set(0);
             aggregate.set(0);
             inputs.set(0);
-            long t0 = System.nanoTime();
-            SlabLabels labels = engine.predictCase("bench", source, slabs);
-            long total = System.nanoTime() - t0;
-            r.put("seconds", total / 1e9);
-            r.put("inputs", inputs.get());
-            r.put("forwardSeconds", forward.get() / 1e9);
-            r.put("aggregateSeconds", aggregate.get() / 1e9);
-            r.put("peakRssBytes", peakRss());
-            r.put("labelChecksum", Arrays.hashCode(labels.bytes() != null ? labels.bytes() : new byte[0]));
-            r.put("fusedHead", engine.fusedHead() ? 1 : 0);
-            SlidingWindowPlan plan = SlidingWindowPlan.of(shape, patch, 0.5);
-            // Chunk depth as FusedHeadAggregation sizes it; the logits path releases cells only per tile.
-            int chunk = engine.fusedHead() ? Math.max(1, Math.min(patch[0], (8 << 20) / (patch[1] * patch[2] * headChannels))) : 1;
-            r.put("accumulatorPeakBytes", io.stunet.tiling.SlabAccumulator.simulatePeakVoxels(plan, 0, shape[0], chunk,
-                    tta || !engine.fusedHead()) * (classes + 1) * 4L / slabs);
-            if (bare) {
-                r.put("bareForwardSeconds", bareForwards(model, source, shape, patch, tta, false) / 1e9);
-                if (engine.fusedHead()) {
-                    r.put("bareFeaturesSeconds", bareForwards(model, source, shape, patch, tta, true) / 1e9);
+            if (ct != null) {
+                segmentCt(engine, card, ct, Path.of(o.get("out")), slabs, r);
+                r.put("inputs", inputs.get());
+                r.put("forwardSeconds", forward.get() / 1e9);
+                r.put("aggregateSeconds", aggregate.get() / 1e9);
+                r.put("peakRssBytes", peakRss());
+                return JSON.writeValueAsString(r);
+            }
+            int[] shape = ints(o.get("shape"));
+            try (VolumeSource.FileVolumeSource source = VolumeSource.ofFile(Path.of(o.get("volume")), 1, shape)) {
+                long t0 = System.nanoTime();
+                SlabLabels labels = engine.predictCase("bench", source, slabs);
+                long total = System.nanoTime() - t0;
+                r.put("seconds", total / 1e9);
+                r.put("inputs", inputs.get());
+                r.put("forwardSeconds", forward.get() / 1e9);
+                r.put("aggregateSeconds", aggregate.get() / 1e9);
+                r.put("peakRssBytes", peakRss());
+                r.put("labelChecksum", Arrays.hashCode(labels.bytes() != null ? labels.bytes() : new byte[0]));
+                r.put("fusedHead", engine.fusedHead() ? 1 : 0);
+                SlidingWindowPlan plan = SlidingWindowPlan.of(shape, patch, 0.5);
+                // Chunk depth as FusedHeadAggregation sizes it; the logits path releases cells only per tile.
+                int chunk = engine.fusedHead() ? Math.max(1, Math.min(patch[0], (8 << 20) / (patch[1] * patch[2] * headChannels))) : 1;
+                r.put("accumulatorPeakBytes", io.stunet.tiling.SlabAccumulator.simulatePeakVoxels(plan, 0, shape[0], chunk,
+                        tta || !engine.fusedHead()) * (classes + 1) * 4L / slabs);
+                if (bare) {
+                    r.put("bareForwardSeconds", bareForwards(model, source, shape, patch, tta, false) / 1e9);
+                    if (engine.fusedHead()) {
+                        r.put("bareFeaturesSeconds", bareForwards(model, source, shape, patch, tta, true) / 1e9);
+                    }
                 }
             }
         }
         return JSON.writeValueAsString(r);
+    }
+
+    /**
+     * The CT through {@code predict}'s own {@link CaseSegmenter} with its default outputs (nearest
+     * export, no preview, all classes), each phase timed from the stage the segmenter announces
+     * as it starts (reading, preprocessing, inference, then the finisher's export and statistics).
+     */
+    private static void segmentCt(InferenceEngine engine, ModelCard card, Path ct, Path outDir, int slabs,
+                                  Map<String, Object> r) {
+        CaseSegmenter.createDirectories(outDir);
+        CaseSegmenter segmenter = new CaseSegmenter(card, engine, new CaseFinisher.Options(ExportMode.NEAREST, false), slabs,
+                StunetVersion.get());
+        CaseFiles.CaseInput input = CaseFiles.inputs(ct).get(0);
+        Map<String, Long> started = new LinkedHashMap<>();
+        segmenter.segment(input.name(), input, outDir, stage -> started.putIfAbsent(stage, System.nanoTime()));
+        long end = System.nanoTime();
+        r.put("readSeconds", (started.get("preprocessing") - started.get("reading")) / 1e9);
+        r.put("preprocessSeconds", (started.get("inference") - started.get("preprocessing")) / 1e9);
+        r.put("seconds", (started.get("export") - started.get("inference")) / 1e9);
+        r.put("outputSeconds", (end - started.get("export")) / 1e9);
     }
 
     /** TorchScript's profiling executor optimizes after the first calls; keep that out of every timing. */
@@ -335,6 +385,7 @@ public final class InferBench {
         Path work = Path.of(o.getOrDefault("work", System.getProperty("java.io.tmpdir") + "/stunet-bench"));
         Files.createDirectories(work);
         boolean quick = o.containsKey("quick");
+        boolean reference = !o.containsKey("no-reference");
         int rounds = Integer.parseInt(o.getOrDefault("rounds", "1"));
         int classes = Integer.parseInt(o.getOrDefault("classes", "105"));
         // "-split": exported with features/head_weight/head_bias (older files in a reused work dir lack them).
@@ -355,10 +406,10 @@ public final class InferBench {
         List<String> caseArgs = List.of("--model", net.toString(), "--shape", shape, "--classes", String.valueOf(classes),
                 "--volume", caseVolume.toString());
         if (parts.contains("predict")) {
-            predict(out, work, rounds);
+            predict(out, work, rounds, reference);
         }
         if (parts.contains("overhead")) {
-            overhead(out, work, net, classes, caseVolume, caseArgs, heap, quick);
+            overhead(out, work, net, classes, caseVolume, caseArgs, heap, quick, reference);
         }
         if (parts.contains("demo")) {
             demo(out, work, rounds);
@@ -375,7 +426,7 @@ public final class InferBench {
     }
 
     private void overhead(PrintStream out, Path work, Path net, int classes, Path caseVolume, List<String> caseArgs,
-                                 String heap, boolean quick) throws Exception {
+                                 String heap, boolean quick, boolean reference) throws Exception {
         out.println("## Overhead, memory and reference (224x202x244, 27 tiles, no TTA, B=1)");
         Map<String, Double> eng = child(concat(caseArgs, "--bare", "true"), heap);
         out.printf(Locale.ROOT, "- engine (fused head): %.1f s total = network to the head %.1f s + head, softmax and"
@@ -394,6 +445,8 @@ public final class InferBench {
                             + " aggregation %.1f s), peak RSS %.2f GiB (-Xmx3g); same mask: %s%n",
                     logits.get("seconds"), logits.get("forwardSeconds"), logits.get("aggregateSeconds"),
                     gib(logits.get("peakRssBytes")), logits.get("labelChecksum").equals(eng.get("labelChecksum")));
+        }
+        if (!quick && reference) {
             String ref = exec(List.of(python(), root().resolve("tools/stunet/reference_window.py").toString(), "predict",
                     "--model", net.toString(), "--input", caseVolume.toString(), "--shape", "1", "224", "202", "244",
                     "--patch", "128", "128", "128", "--classes", String.valueOf(classes), "--threads",
@@ -518,11 +571,18 @@ public final class InferBench {
      * flags, with a random 105-class STU-Net of small widths ({@code tools.stunet.testmodels}) and
      * the bundled CT resampled along z so that the network sees 224x202x244 (27 tiles of 128^3),
      * as a whole process: wall time and peak RSS (wait4, via {@code /usr/bin/time}) of the
-     * launcher and everything it starts. Against the Python reference of the same command
-     * ({@code tools.stunet.reference_predict}: nnU-Net v1 preprocessing, sliding window and
-     * export), measured the same way; {@code rounds} alternating rounds, medians of the ratios.
+     * launcher and everything it starts. Each round also measures, on the same model and CT:
+     * the launcher's planning alone ({@code ./stunet jvm-options -- predict ...}, which also gives
+     * the heap), and an engine child ({@code case --ct}: this harness's JVM options with the
+     * planned heap) that runs the case through predict's {@link CaseSegmenter} after the
+     * warm-up, for the engine's time (model load excluded) and the I/O, i.e. reading (hash and
+     * decode) plus the outputs (export to the input grid, statistics, encoding, writing); it
+     * prints the ratio whole / (engine + I/O), goal 1.10. With {@code reference}, against the
+     * Python reference of the same command ({@code tools.stunet.reference_predict}: nnU-Net v1
+     * preprocessing, sliding window and export), measured the same way. Medians over {@code
+     * rounds} rounds.
      */
-    private static void predict(PrintStream out, Path work, int rounds) throws Exception {
+    private void predict(PrintStream out, Path work, int rounds, boolean reference) throws Exception {
         if (!Files.isExecutable(TIME)) {
             throw new IllegalStateException("--parts predict measures with " + TIME + " (apt-get install time)");
         }
@@ -532,26 +592,116 @@ public final class InferBench {
         }
         Path ct = work.resolve("ct-112/ct.nii.gz");
         writeCaseCt(ct, 112);
+        String stunet = root().resolve("stunet").toString();
+        Path predictOut = work.resolve("predict-out");
+        Path engineOut = work.resolve("predict-engine");
+        List<String> predictArgs = List.of("predict", ct.toString(), "--model", model.toString(), "--no-tta", "--out",
+                predictOut.toString());
         out.printf(Locale.ROOT, "## Whole process as a user runs it (./stunet predict --no-tta, no flags; STU-Net with small"
                 + " widths, 105 classes; bundled CT resampled to 112 slices, 224x202x244 in network space), %d round%s%n%n",
                 rounds, rounds == 1 ? "" : "s");
-        out.println("| round | stunet predict | peak RSS | Python reference | peak RSS | faster | less memory |");
-        out.println("|---|---|---|---|---|---|---|");
+        out.printf(Locale.ROOT, "Engine and I/O: a child JVM (%s -Xmx as planned for predict) runs the same CT through predict's"
+                + " CaseSegmenter after a warm-up; I/O = reading (hash, decode) + outputs (export, statistics, encoding,"
+                + " writing).%n%n", String.join(" ", childJvmOptions));
+        out.println("| round | stunet predict | peak RSS | engine | I/O | whole / (engine + I/O) | Python reference | peak RSS"
+                + " | faster | less memory |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|");
+        double[] ratio = new double[rounds];
         double[] faster = new double[rounds];
         double[] leaner = new double[rounds];
+        List<String> wholeRows = new ArrayList<>();
+        List<String> childRows = new ArrayList<>();
         for (int i = 0; i < rounds; i++) {
-            double[] ours = measured(List.of(root().resolve("stunet").toString(), "predict", ct.toString(), "--model",
-                    model.toString(), "--no-tta", "--out", work.resolve("predict-out").toString()), false, work.resolve("predict.log"));
-            double[] ref = measured(List.of(python(), "-m", "tools.stunet.reference_predict", ct.toString(), "--model",
-                    model.toString(), "--no-tta", "--threads", String.valueOf(Runtime.getRuntime().availableProcessors()),
-                    "--out-dir", work.resolve("predict-ref").toString()), true, work.resolve("predict-ref.log"));
-            faster[i] = ref[0] / ours[0];
-            leaner[i] = ref[1] / ours[1];
-            out.printf(Locale.ROOT, "| %d | %.1f s | %.2f GiB | %.1f s | %.2f GiB | %.2fx | %.2fx |%n", i + 1, ours[0], gib(ours[1]),
-                    ref[0], gib(ref[1]), faster[i], leaner[i]);
+            Path planLog = work.resolve("plan.log");
+            double[] plan = measured(concat(List.of(stunet, "jvm-options", "--"), predictArgs.toArray(String[]::new)), false,
+                    planLog);
+            String heap = Arrays.stream(Files.readString(planLog).split("\\s+")).filter(t -> t.startsWith("-Xmx"))
+                    .map(t -> t.substring(4)).reduce((x, y) -> y)
+                    .orElseThrow(() -> new IllegalStateException("no planned -Xmx in " + planLog));
+            Path log = work.resolve("predict.log");
+            double[] ours = measured(concat(List.of(stunet), predictArgs.toArray(String[]::new)), false, log);
+            Map<String, Double> own = predictLog(Files.readString(log));
+            Map<String, Double> e = child(List.of("--model", model.toString(), "--ct", ct.toString(), "--out",
+                    engineOut.toString()), heap);
+            double io = e.get("readSeconds") + e.get("outputSeconds");
+            ratio[i] = ours[0] / (e.get("seconds") + io);
+            String refCells = "- | - | - | -";
+            if (reference) {
+                double[] ref = measured(List.of(python(), "-m", "tools.stunet.reference_predict", ct.toString(), "--model",
+                        model.toString(), "--no-tta", "--threads", String.valueOf(Runtime.getRuntime().availableProcessors()),
+                        "--out-dir", work.resolve("predict-ref").toString()), true, work.resolve("predict-ref.log"));
+                faster[i] = ref[0] / ours[0];
+                leaner[i] = ref[1] / ours[1];
+                refCells = String.format(Locale.ROOT, "%.1f s | %.2f GiB | %.2fx | %.2fx", ref[0], gib(ref[1]), faster[i], leaner[i]);
+            }
+            out.printf(Locale.ROOT, "| %d | %.1f s | %.2f GiB | %.1f s | %.2f s | %.2f | %s |%n", i + 1, ours[0], gib(ours[1]),
+                    e.get("seconds"), io, ratio[i], refCells);
+            double counted = own.getOrDefault("counted", Double.NaN);
+            double caseStart = own.getOrDefault("reading", Double.NaN);
+            wholeRows.add(String.format(Locale.ROOT, "| %d | %.1f s | %.1f s (-Xmx%s) | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s |",
+                    i + 1, ours[0], plan[0], heap, ours[0] - plan[0] - counted, counted - own.getOrDefault("done", Double.NaN),
+                    own.getOrDefault("inference", Double.NaN) - caseStart,
+                    own.getOrDefault("export", Double.NaN) - own.getOrDefault("inference", Double.NaN),
+                    own.getOrDefault("done", Double.NaN) - own.getOrDefault("export", Double.NaN)));
+            childRows.add(String.format(Locale.ROOT, "| %d | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s | %.2f s | %.2f s |"
+                            + " %.2f s | %.2f GiB | %s |", i + 1, e.get("openSeconds"), e.get("warmUpSeconds"), e.get("seconds"),
+                    e.get("forwardSeconds"), e.get("aggregateSeconds"), e.get("readSeconds"), e.get("preprocessSeconds"),
+                    e.get("outputSeconds"), gib(e.get("peakRssBytes")), sameNifti(engineOut, predictOut) ? "yes" : "NO"));
         }
-        out.printf(Locale.ROOT, "%n- median: stunet predict %.2fx faster, %.2fx less memory than the reference%n%n",
-                median(faster), median(leaner));
+        out.printf(Locale.ROOT, "%nWhere the whole process's time goes (planning: ./stunet jvm-options -- predict ..., run alone;"
+                + " the rest from predict's own progress log and its closing count):%n%n");
+        out.println("| round | whole | launcher + planning JVM | program JVM start, model card, exit | model load | reading +"
+                + " preprocessing | inference (first case, cold) | outputs |");
+        out.println("|---|---|---|---|---|---|---|---|");
+        wholeRows.forEach(out::println);
+        out.printf(Locale.ROOT, "%nThe engine child's phases (engine: network + head, softmax and accumulation):%n%n");
+        out.println("| round | model load | warm-up | engine | network | head + softmax + accumulation | reading | preprocessing"
+                + " | outputs | peak RSS | NIfTI outputs identical to predict's |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        childRows.forEach(out::println);
+        out.printf(Locale.ROOT, "%n- median: whole / (engine + I/O) = %.2f (goal <= 1.10)%n", median(ratio));
+        if (reference) {
+            out.printf(Locale.ROOT, "- median: stunet predict %.2fx faster, %.2fx less memory than the reference%n",
+                    median(faster), median(leaner));
+        }
+        out.println();
+    }
+
+    private static final java.util.regex.Pattern PROGRESS_PHASE =
+            java.util.regex.Pattern.compile(" ([0-9]+\\.[0-9])s (reading|preprocessing|inference|export|statistics|done)");
+    private static final java.util.regex.Pattern COUNTED = java.util.regex.Pattern.compile("failed in ([0-9.]+) s;");
+
+    /**
+     * What predict's output (stderr not a terminal: one plain progress line per step) says of
+     * one case: the seconds after the case began at which each phase was first shown, and
+     * {@code counted}, predict's closing count (engine open to the last case written).
+     */
+    static Map<String, Double> predictLog(String log) {
+        Map<String, Double> at = new LinkedHashMap<>();
+        java.util.regex.Matcher m = PROGRESS_PHASE.matcher(log);
+        while (m.find()) {
+            at.putIfAbsent(m.group(2), Double.parseDouble(m.group(1)));
+        }
+        java.util.regex.Matcher c = COUNTED.matcher(log);
+        if (c.find()) {
+            at.put("counted", Double.parseDouble(c.group(1)));
+        }
+        return at;
+    }
+
+    /** Whether {@code dir} has {@code .nii.gz} files and each has a byte-identical namesake in {@code other}. */
+    static boolean sameNifti(Path dir, Path other) throws IOException {
+        List<Path> nifti;
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            nifti = files.filter(f -> f.getFileName().toString().endsWith(".nii.gz")).toList();
+        }
+        for (Path f : nifti) {
+            Path twin = other.resolve(f.getFileName().toString());
+            if (!Files.exists(twin) || Files.mismatch(f, twin) != -1) {
+                return false;
+            }
+        }
+        return !nifti.isEmpty();
     }
 
     private static final Path TIME = Path.of("/usr/bin/time");
