@@ -11,9 +11,10 @@ Training cases are the bundled real CTs (``--ct`` to choose others, e.g. to leav
 for ``tools.stunet.evaluate_demo``). Normalization is nnU-Net's ``CT`` scheme with the
 intensity properties of the training cases' labelled voxels, so the network sees Hounsfield
 units on one scale whatever the scan's field of view. Each case is preprocessed like nnU-Net
-v1 does at test time; training draws random crops (a third centred on a labelled voxel) from
-a random case, with flips on every axis and intensity jitter, CE + soft Dice, Adam, a fixed
-seed and two threads. The result is written as an nnU-Net v1 checkpoint (``.model`` +
+v1 does at test time; training draws random crops (a third centred on a labelled voxel, up to
+a third of a patch beyond the volume, filled with air) from a random case, scaled by 0.7-1.4
+with probability 0.3, flipped on every axis, with intensity jitter; CE + soft Dice, Adam, a
+fixed seed and two threads. The result is written as an nnU-Net v1 checkpoint (``.model`` +
 ``.model.pkl`` + ``dataset.json``) and then exported through the same code path as official
 checkpoints.
 """
@@ -82,7 +83,8 @@ def demo_card(props: dict) -> dict:
 
 
 def training_pairs(ct_paths):
-    """(network input, labels) per CT, preprocessed as at test time, and the intensity properties."""
+    """(network input, labels, fill value outside the volume) per CT, preprocessed as at test
+    time, and the intensity properties."""
     cases = [preprocessing.load_canonical(p) for p in ct_paths]
     labels = [intensity_labels(c.data) for c in cases]
     props = intensity_properties([(c.data, l) for c, l in zip(cases, labels)])

@@ -44,6 +44,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * {@code bench infer}: measures the engine against the bare network and against the Python
@@ -667,9 +670,9 @@ public final class InferBench {
         out.println();
     }
 
-    private static final java.util.regex.Pattern PROGRESS_PHASE =
-            java.util.regex.Pattern.compile(" ([0-9]+\\.[0-9])s (reading|preprocessing|inference|export|statistics|done)");
-    private static final java.util.regex.Pattern COUNTED = java.util.regex.Pattern.compile("failed in ([0-9.]+) s;");
+    private static final Pattern PROGRESS_PHASE =
+            Pattern.compile(" ([0-9]+\\.[0-9])s (reading|preprocessing|inference|export|statistics|done)");
+    private static final Pattern COUNTED = Pattern.compile("failed in ([0-9.]+) s;");
 
     /**
      * What predict's output (stderr not a terminal: one plain progress line per step) says of
@@ -678,11 +681,11 @@ public final class InferBench {
      */
     static Map<String, Double> predictLog(String log) {
         Map<String, Double> at = new LinkedHashMap<>();
-        java.util.regex.Matcher m = PROGRESS_PHASE.matcher(log);
+        Matcher m = PROGRESS_PHASE.matcher(log);
         while (m.find()) {
             at.putIfAbsent(m.group(2), Double.parseDouble(m.group(1)));
         }
-        java.util.regex.Matcher c = COUNTED.matcher(log);
+        Matcher c = COUNTED.matcher(log);
         if (c.find()) {
             at.put("counted", Double.parseDouble(c.group(1)));
         }
@@ -692,7 +695,7 @@ public final class InferBench {
     /** Whether {@code dir} has {@code .nii.gz} files and each has a byte-identical namesake in {@code other}. */
     static boolean sameNifti(Path dir, Path other) throws IOException {
         List<Path> nifti;
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+        try (Stream<Path> files = Files.list(dir)) {
             nifti = files.filter(f -> f.getFileName().toString().endsWith(".nii.gz")).toList();
         }
         for (Path f : nifti) {
