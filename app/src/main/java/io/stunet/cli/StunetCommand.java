@@ -34,7 +34,6 @@ import java.util.Optional;
             PredictCommand.class,
             RunCommand.class,
             ServeCommand.class,
-            JvmOptionsCommand.class,
             BrokerCommand.class,
         })
 public final class StunetCommand implements Runnable {

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * script in a scratch root whose {@code app/target/stunet.jar} is a manifest-only jar pointing at
  * the test class path (the script finds nothing to rebuild there). Checks that the incubator
  * warning is dropped and nothing else, that exit statuses pass through, that {@code -V} prints
- * the POM's version, and that {@code predict} starts with the planned heap and collector.
+ * the POM's version, and that {@code predict} starts with the batch heap and collector unless the
+ * user set their own.
  */
 class StunetScriptTest {
     @TempDir
@@ -71,26 +72,37 @@ class StunetScriptTest {
     }
 
     @Test
-    void predictStartsWithThePlannedHeapAndCollector() throws Exception {
+    void predictStartsWithTheBatchHeapAndCollectorUnlessTheUserSetTheirOwn() throws Exception {
         Path ct = TestData.nifti("example_ct_sm.nii.gz");
         String model = TestData.file("models/demo").toString();
-        List<String> plan = JvmOptionsCommand.plan(List.of("predict", ct.toString(), "--model", model, "--no-tta"), java.util.Map.of());
-        String xmx = plan.stream().filter(o -> o.startsWith("-Xmx")).findFirst().orElseThrow();
-        long bytes = Long.parseLong(xmx.substring(4, xmx.length() - 1)) << 20;
-
         // -XX:+PrintCommandLineFlags shows what the JVM was started with.
         Result r = stunet(List.of("STUNET_JAVA_OPTS=-XX:+PrintCommandLineFlags"), "predict", ct.toString(), "--model", model,
                 "--no-tta", "--out", root.resolve("out").toString());
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("-XX:+UseSerialGC"), r.out());
-        assertTrue(r.out().contains("-XX:MaxHeapSize=" + bytes + " "), r.out());
+        for (String flag : List.of("-XX:+UseSerialGC", "-XX:MaxRAMPercentage=75.000000", "-XX:InitialHeapSize=" + (256L << 20),
+                "-XX:NewSize=" + (64L << 20))) {
+            assertTrue(r.out().contains(flag + " "), flag + " missing: " + r.out());
+        }
         assertTrue(Files.exists(root.resolve("out/example_ct_sm_seg.nii.gz")));
 
+        // The flags are printed as the JVM starts, so a missing input (failing fast) shows them too.
+        String missing = root.resolve("missing.nii.gz").toString();
         Result user = stunet(List.of("STUNET_JAVA_OPTS=-XX:+PrintCommandLineFlags -Xmx700m -XX:+UseParallelGC"), "predict",
-                ct.toString(), "--model", model, "--no-tta", "--out", root.resolve("out2").toString());
-        assertEquals(0, user.exit(), user.err());
+                missing, "--model", model);
+        assertEquals(StunetCommand.EXIT_FAILURE, user.exit(), user.err());
         assertTrue(user.out().contains("-XX:MaxHeapSize=" + (700L << 20) + " "), user.out());
+        assertFalse(user.out().contains("MaxRAMPercentage") || user.out().contains("-XX:NewSize="), user.out());
         assertTrue(user.out().contains("-XX:+UseParallelGC") && !user.out().contains("-XX:+UseSerialGC"), user.out());
+
+        // A collector in JAVA_TOOL_OPTIONS alone: the batch heap stays, two collectors would not start.
+        Result tool = stunet(List.of("JAVA_TOOL_OPTIONS=-XX:+UseG1GC", "STUNET_JAVA_OPTS=-XX:+PrintCommandLineFlags"), "predict",
+                missing, "--model", model);
+        assertEquals(StunetCommand.EXIT_FAILURE, tool.exit(), tool.err());
+        assertTrue(tool.out().contains("-XX:+UseG1GC") && tool.out().contains("-XX:MaxRAMPercentage=75.000000"), tool.out());
+
+        Result inspect = stunet(List.of("STUNET_JAVA_OPTS=-XX:+PrintCommandLineFlags"), "inspect", ct.toString());
+        assertEquals(0, inspect.exit(), inspect.err());
+        assertFalse(inspect.out().contains("-XX:+UseSerialGC"), "other subcommands keep the JVM's defaults: " + inspect.out());
     }
 
     private Result stunet(List<String> env, String... args) throws Exception {

@@ -56,7 +56,8 @@ import java.util.stream.Stream;
  *   <li>{@code all [--work DIR] [--quick] [--no-reference] [--parts predict,overhead,demo,stunet,throughput,length] [--rounds N]}:
  *   the scenarios below, printed as Markdown; predict and the demo and STU-Net S overheads are measured {@code N} times
  *   (default 1) and their median reported; {@code --no-reference} skips the Python references;</li>
- *   <li>{@code case ...}: one engine run in this process, one JSON line (used by {@code all});</li>
+ *   <li>{@code case ...}: one engine run in this process, one JSON line (used by {@code all}); {@code --warm-up false}
+ *   times a cold first case, and {@code batches} lists each batch's network + aggregation seconds;</li>
  *   <li>{@code net --out FILE --classes N --width W}: the random test net (via tools/stunet/testnet.py);</li>
  *   <li>{@code volume --out FILE --shape Z,Y,X}: the generated test volume as raw float32.</li>
  * </ul>
@@ -184,12 +185,14 @@ public final class InferBench {
         AtomicLong forward = new AtomicLong();
         AtomicLong aggregate = new AtomicLong();
         AtomicLong inputs = new AtomicLong();
+        List<String> batches = java.util.Collections.synchronizedList(new ArrayList<>());
         EngineListener listener = new EngineListener() {
             @Override
             public void onBatch(String device, int filled, int capacity, long forwardNanos, long aggregateNanos) {
                 forward.addAndGet(forwardNanos);
                 aggregate.addAndGet(aggregateNanos);
                 inputs.addAndGet(filled);
+                batches.add(String.format(java.util.Locale.ROOT, "%.2f+%.2f", forwardNanos / 1e9, aggregateNanos / 1e9));
             }
         };
         EngineOptions options = (card != null ? EngineOptions.forModel(card) : new EngineOptions().classes(classes).patch(patch))
@@ -201,17 +204,22 @@ public final class InferBench {
         try (InferenceEngine engine = InferenceEngine.open(model, options)) {
             r.put("openSeconds", (System.nanoTime() - opening) / 1e9);
             long warming = System.nanoTime();
-            int headChannels = warmUp(model, patch, !Boolean.parseBoolean(o.getOrDefault("no-fused-head", "false")));
-            // One patch-sized case first, so HotSpot compiles the aggregation kernels outside the
-            // timing (on two cores the compiler threads would otherwise compete with the run).
-            engine.predictCase("warm-up", VolumeSource.of(new float[patch[0] * patch[1] * patch[2]], 1, patch), 1);
+            int headChannels = 0;
+            if (Boolean.parseBoolean(o.getOrDefault("warm-up", "true"))) {
+                headChannels = warmUp(model, patch, !Boolean.parseBoolean(o.getOrDefault("no-fused-head", "false")));
+                // One patch-sized case first, so HotSpot compiles the aggregation kernels outside the
+                // timing (on two cores the compiler threads would otherwise compete with the run).
+                engine.predictCase("warm-up", VolumeSource.of(new float[patch[0] * patch[1] * patch[2]], 1, patch), 1);
+            }
             r.put("warmUpSeconds", (System.nanoTime() - warming) / 1e9);
+            batches.clear();
             forward.set(0);
             aggregate.set(0);
             inputs.set(0);
             if (ct != null) {
                 segmentCt(engine, card, ct, Path.of(o.get("out")), slabs, r);
                 r.put("inputs", inputs.get());
+                r.put("batches", String.join(" ", batches));
                 r.put("forwardSeconds", forward.get() / 1e9);
                 r.put("aggregateSeconds", aggregate.get() / 1e9);
                 r.put("peakRssBytes", peakRss());
@@ -231,7 +239,7 @@ public final class InferBench {
                 r.put("fusedHead", engine.fusedHead() ? 1 : 0);
                 SlidingWindowPlan plan = SlidingWindowPlan.of(shape, patch, 0.5);
                 // Chunk depth as FusedHeadAggregation sizes it; the logits path releases cells only per tile.
-                int chunk = engine.fusedHead() ? Math.max(1, Math.min(patch[0], (8 << 20) / (patch[1] * patch[2] * headChannels))) : 1;
+                int chunk = engine.fusedHead() ? Math.max(1, Math.min(patch[0], (8 << 20) / (patch[1] * patch[2] * Math.max(1, headChannels)))) : 1;
                 r.put("accumulatorPeakBytes", io.stunet.tiling.SlabAccumulator.simulatePeakVoxels(plan, 0, shape[0], chunk,
                         tta || !engine.fusedHead()) * (classes + 1) * 4L / slabs);
                 if (bare) {
@@ -349,14 +357,15 @@ public final class InferBench {
 
     /** A child JVM running {@code case} with the same classpath, so its VmHWM is the scenario's own. */
     private Map<String, Double> child(List<String> caseArgs, String heap) throws Exception {
-        return parse(exec(childCommand(caseArgs, heap)));
+        List<String> jvm = new ArrayList<>(childJvmOptions);
+        jvm.add("-Xmx" + heap);
+        return parse(exec(childCommand(caseArgs, jvm)));
     }
 
-    private List<String> childCommand(List<String> caseArgs, String heap) {
+    private static List<String> childCommand(List<String> caseArgs, List<String> jvm) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.addAll(childJvmOptions);
-        cmd.add("-Xmx" + heap);
+        cmd.addAll(jvm);
         if (io.stunet.simd.Simd.available()) {
             cmd.add("--add-modules=jdk.incubator.vector");
         }
@@ -575,12 +584,12 @@ public final class InferBench {
      * the bundled CT resampled along z so that the network sees 224x202x244 (27 tiles of 128^3),
      * as a whole process: wall time and peak RSS (wait4, via {@code /usr/bin/time}) of the
      * launcher and everything it starts. Each round also measures, on the same model and CT:
-     * the launcher's planning alone ({@code ./stunet jvm-options -- predict ...}, which also gives
-     * the heap), and an engine child ({@code case --ct}: this harness's JVM options with the
-     * planned heap) that runs the case through predict's {@link CaseSegmenter} after the
-     * warm-up, for the engine's time (model load excluded) and the I/O, i.e. reading (hash and
+     * an engine child ({@code case --ct}, started with the heap and collector options
+     * {@code ./stunet} gives {@code predict}, {@link #batchJvmOptions}) that runs the case through
+     * predict's {@link CaseSegmenter} after a warm-up, for the engine's time (model load excluded) and the I/O, i.e. reading (hash and
      * decode) plus the outputs (export to the input grid, statistics, encoding, writing); it
-     * prints the ratio whole / (engine + I/O), goal 1.10. With {@code reference}, against the
+     * prints the ratio whole / (engine + I/O), goal 1.10. After the rounds, one {@code predict}
+     * over three copies of the CT gives a several-case run's time and peak RSS. With {@code reference}, against the
      * Python reference of the same command ({@code tools.stunet.reference_predict}: nnU-Net v1
      * preprocessing, sliding window and export), measured the same way. Medians over {@code
      * rounds} rounds.
@@ -603,9 +612,10 @@ public final class InferBench {
         out.printf(Locale.ROOT, "## Whole process as a user runs it (./stunet predict --no-tta, no flags; STU-Net with small"
                 + " widths, 105 classes; bundled CT resampled to 112 slices, 224x202x244 in network space), %d round%s%n%n",
                 rounds, rounds == 1 ? "" : "s");
-        out.printf(Locale.ROOT, "Engine and I/O: a child JVM (%s -Xmx as planned for predict) runs the same CT through predict's"
+        List<String> batchJvm = batchJvmOptions();
+        out.printf(Locale.ROOT, "Engine and I/O: a child JVM (%s, as ./stunet starts predict) runs the same CT through predict's"
                 + " CaseSegmenter after a warm-up; I/O = reading (hash, decode) + outputs (export, statistics, encoding,"
-                + " writing).%n%n", String.join(" ", childJvmOptions));
+                + " writing).%n%n", String.join(" ", batchJvm));
         out.println("| round | stunet predict | peak RSS | engine | I/O | whole / (engine + I/O) | Python reference | peak RSS"
                 + " | faster | less memory |");
         out.println("|---|---|---|---|---|---|---|---|---|---|");
@@ -615,17 +625,11 @@ public final class InferBench {
         List<String> wholeRows = new ArrayList<>();
         List<String> childRows = new ArrayList<>();
         for (int i = 0; i < rounds; i++) {
-            Path planLog = work.resolve("plan.log");
-            double[] plan = measured(concat(List.of(stunet, "jvm-options", "--"), predictArgs.toArray(String[]::new)), false,
-                    planLog);
-            String heap = Arrays.stream(Files.readString(planLog).split("\\s+")).filter(t -> t.startsWith("-Xmx"))
-                    .map(t -> t.substring(4)).reduce((x, y) -> y)
-                    .orElseThrow(() -> new IllegalStateException("no planned -Xmx in " + planLog));
             Path log = work.resolve("predict.log");
             double[] ours = measured(concat(List.of(stunet), predictArgs.toArray(String[]::new)), false, log);
             Map<String, Double> own = predictLog(Files.readString(log));
-            Map<String, Double> e = child(List.of("--model", model.toString(), "--ct", ct.toString(), "--out",
-                    engineOut.toString()), heap);
+            Map<String, Double> e = parse(exec(childCommand(List.of("--model", model.toString(), "--ct", ct.toString(),
+                    "--out", engineOut.toString()), batchJvm)));
             double io = e.get("readSeconds") + e.get("outputSeconds");
             ratio[i] = ours[0] / (e.get("seconds") + io);
             String refCells = "- | - | - | -";
@@ -641,8 +645,8 @@ public final class InferBench {
                     e.get("seconds"), io, ratio[i], refCells);
             double counted = own.getOrDefault("counted", Double.NaN);
             double caseStart = own.getOrDefault("reading", Double.NaN);
-            wholeRows.add(String.format(Locale.ROOT, "| %d | %.1f s | %.1f s (-Xmx%s) | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s |",
-                    i + 1, ours[0], plan[0], heap, ours[0] - plan[0] - counted, counted - own.getOrDefault("done", Double.NaN),
+            wholeRows.add(String.format(Locale.ROOT, "| %d | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s |",
+                    i + 1, ours[0], ours[0] - counted, counted - own.getOrDefault("done", Double.NaN),
                     own.getOrDefault("inference", Double.NaN) - caseStart,
                     own.getOrDefault("export", Double.NaN) - own.getOrDefault("inference", Double.NaN),
                     own.getOrDefault("done", Double.NaN) - own.getOrDefault("export", Double.NaN)));
@@ -651,23 +655,47 @@ public final class InferBench {
                     e.get("forwardSeconds"), e.get("aggregateSeconds"), e.get("readSeconds"), e.get("preprocessSeconds"),
                     e.get("outputSeconds"), gib(e.get("peakRssBytes")), sameNifti(engineOut, predictOut) ? "yes" : "NO"));
         }
-        out.printf(Locale.ROOT, "%nWhere the whole process's time goes (planning: ./stunet jvm-options -- predict ..., run alone;"
-                + " the rest from predict's own progress log and its closing count):%n%n");
-        out.println("| round | whole | launcher + planning JVM | program JVM start, model card, exit | model load | reading +"
-                + " preprocessing | inference (first case, cold) | outputs |");
-        out.println("|---|---|---|---|---|---|---|---|");
+        out.printf(Locale.ROOT, "%nWhere the whole process's time goes (from predict's own progress log and its closing"
+                + " count):%n%n");
+        out.println("| round | whole | launcher, JVM start, model card, exit | model load | reading + preprocessing"
+                + " | inference (first case, cold) | outputs |");
+        out.println("|---|---|---|---|---|---|---|");
         wholeRows.forEach(out::println);
         out.printf(Locale.ROOT, "%nThe engine child's phases (engine: network + head, softmax and accumulation):%n%n");
         out.println("| round | model load | warm-up | engine | network | head + softmax + accumulation | reading | preprocessing"
                 + " | outputs | peak RSS | NIfTI outputs identical to predict's |");
         out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         childRows.forEach(out::println);
-        out.printf(Locale.ROOT, "%n- median: whole / (engine + I/O) = %.2f (goal <= 1.10)%n", median(ratio));
+        // Several cases in one run: the heap grows as needed, and predict collects between cases.
+        Path cases = Files.createDirectories(work.resolve("predict-cases"));
+        for (int c = 1; c <= 3; c++) {
+            Path link = cases.resolve("ct" + c + ".nii.gz");
+            if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.createSymbolicLink(link, ct.toAbsolutePath());
+            }
+        }
+        double[] three = measured(List.of(stunet, "predict", cases.toString(), "--model", model.toString(), "--no-tta",
+                "--out", work.resolve("predict-cases-out").toString()), false, work.resolve("predict-cases.log"));
+        out.printf(Locale.ROOT, "%n- three copies of the CT in one predict run: %.1f s, peak RSS %.2f GiB%n", three[0], gib(three[1]));
+        out.printf(Locale.ROOT, "- median: whole / (engine + I/O) = %.2f (goal <= 1.10)%n", median(ratio));
         if (reference) {
             out.printf(Locale.ROOT, "- median: stunet predict %.2fx faster, %.2fx less memory than the reference%n",
                     median(faster), median(leaner));
         }
         out.println();
+    }
+
+    /**
+     * The heap and collector options {@code ./stunet} starts {@code predict} with, as the launcher
+     * exports them ({@code STUNET_BATCH_GC}, {@code STUNET_BATCH_HEAP}) to the programs it starts.
+     */
+    static List<String> batchJvmOptions() {
+        String gc = System.getenv("STUNET_BATCH_GC");
+        String heap = System.getenv("STUNET_BATCH_HEAP");
+        if (gc == null || heap == null) {
+            throw new IllegalStateException("--parts predict runs under ./stunet, which sets STUNET_BATCH_GC and STUNET_BATCH_HEAP");
+        }
+        return List.of((gc + " " + heap).trim().split("\\s+"));
     }
 
     private static final Pattern PROGRESS_PHASE =

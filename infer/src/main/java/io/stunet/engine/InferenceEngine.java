@@ -211,37 +211,6 @@ public final class InferenceEngine implements AutoCloseable {
         return SlabAccumulator.simulatePeakVoxels(plan, z0, z1, plan.patch()[0], true) * (classes + 1) * 4L;
     }
 
-    /**
-     * Class sums a case of network-space {@code shape} split into {@code slabs} z-slabs can hold
-     * on the heap at once with these options: the largest slabs' {@link #slabHeapBytes}, as many
-     * as the host-accumulating devices ({@code cpu}) work on together. Launchers size the heap
-     * with it before the engine exists.
-     */
-    public static Need heapNeed(int[] shape, EngineOptions options, int slabs) {
-        SlidingWindowPlan plan = SlidingWindowPlan.of(shape, options.patch(), options.step());
-        int[] bounds = SlabPlan.bounds(shape[0], slabs);
-        long[] perSlab = new long[bounds.length - 1];
-        for (int i = 0; i < perSlab.length; i++) {
-            perSlab[i] = slabHeapBytes(plan, bounds[i], bounds[i + 1], options.classes());
-        }
-        Arrays.sort(perSlab);
-        long hostDevices = options.devices().stream().filter(d -> options.accumulation() == EngineOptions.Accumulation.HOST
-                || options.accumulation() == EngineOptions.Accumulation.AUTO && "cpu".equals(d)).count();
-        long live = Math.min(perSlab.length, hostDevices * options.activeSlabsPerDevice());
-        long sum = 0;
-        for (int i = 0; i < live; i++) {
-            sum += perSlab[perSlab.length - 1 - i];
-        }
-        return new Need(live == 0 ? 0 : perSlab[perSlab.length - 1], sum);
-    }
-
-    /**
-     * Heap figures of one case: {@code largestSlab} is what {@link #offer} checks (it must stay
-     * within {@link #HEAP_SHARE} of the maximum heap), {@code concurrent} the class sums live at once.
-     */
-    public record Need(long largestSlab, long concurrent) {
-    }
-
     private DeviceWorker leastLoaded() {
         DeviceWorker best = workers.get(0);
         long load = best.pendingInputs();

@@ -59,18 +59,6 @@ public final class Preprocessor {
                 params.orientation()));
     }
 
-    /**
-     * Network-space (z, y, x) shape of a case with this header if cropping removed nothing: an
-     * upper bound of what {@link #run(Volume)} produces (cropping to nonzero only shrinks it),
-     * from the header alone, so a launcher can size the heap before any voxel is read.
-     */
-    public int[] networkShapeBound(NiftiHeader header) {
-        Grid g = grid(header);
-        int[] tf = params.transposeForward();
-        return ResamplingRules.targetShape(AxisPermutation.permute(g.shape(), tf), AxisPermutation.permute(g.spacing(), tf),
-                params.targetSpacing());
-    }
-
     /** The reoriented (z, y, x) grid the steps after reading work on. */
     private record Grid(Reorientation reorientation, int[] shape, double[] spacing) {
     }
