@@ -38,6 +38,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -185,14 +186,14 @@ public final class InferBench {
         AtomicLong forward = new AtomicLong();
         AtomicLong aggregate = new AtomicLong();
         AtomicLong inputs = new AtomicLong();
-        List<String> batches = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> batches = Collections.synchronizedList(new ArrayList<>());
         EngineListener listener = new EngineListener() {
             @Override
             public void onBatch(String device, int filled, int capacity, long forwardNanos, long aggregateNanos) {
                 forward.addAndGet(forwardNanos);
                 aggregate.addAndGet(aggregateNanos);
                 inputs.addAndGet(filled);
-                batches.add(String.format(java.util.Locale.ROOT, "%.2f+%.2f", forwardNanos / 1e9, aggregateNanos / 1e9));
+                batches.add(String.format(Locale.ROOT, "%.2f+%.2f", forwardNanos / 1e9, aggregateNanos / 1e9));
             }
         };
         EngineOptions options = (card != null ? EngineOptions.forModel(card) : new EngineOptions().classes(classes).patch(patch))
@@ -204,8 +205,12 @@ public final class InferBench {
         try (InferenceEngine engine = InferenceEngine.open(model, options)) {
             r.put("openSeconds", (System.nanoTime() - opening) / 1e9);
             long warming = System.nanoTime();
+            boolean warm = Boolean.parseBoolean(o.getOrDefault("warm-up", "true"));
+            if (!warm && ct == null) {
+                throw new IllegalArgumentException("--warm-up false is for a cold --ct case");
+            }
             int headChannels = 0;
-            if (Boolean.parseBoolean(o.getOrDefault("warm-up", "true"))) {
+            if (warm) {
                 headChannels = warmUp(model, patch, !Boolean.parseBoolean(o.getOrDefault("no-fused-head", "false")));
                 // One patch-sized case first, so HotSpot compiles the aggregation kernels outside the
                 // timing (on two cores the compiler threads would otherwise compete with the run).
@@ -239,7 +244,7 @@ public final class InferBench {
                 r.put("fusedHead", engine.fusedHead() ? 1 : 0);
                 SlidingWindowPlan plan = SlidingWindowPlan.of(shape, patch, 0.5);
                 // Chunk depth as FusedHeadAggregation sizes it; the logits path releases cells only per tile.
-                int chunk = engine.fusedHead() ? Math.max(1, Math.min(patch[0], (8 << 20) / (patch[1] * patch[2] * Math.max(1, headChannels)))) : 1;
+                int chunk = engine.fusedHead() ? Math.max(1, Math.min(patch[0], (8 << 20) / (patch[1] * patch[2] * headChannels))) : 1;
                 r.put("accumulatorPeakBytes", io.stunet.tiling.SlabAccumulator.simulatePeakVoxels(plan, 0, shape[0], chunk,
                         tta || !engine.fusedHead()) * (classes + 1) * 4L / slabs);
                 if (bare) {
@@ -583,13 +588,14 @@ public final class InferBench {
      * flags, with a random 105-class STU-Net of small widths ({@code tools.stunet.testmodels}) and
      * the bundled CT resampled along z so that the network sees 224x202x244 (27 tiles of 128^3),
      * as a whole process: wall time and peak RSS (wait4, via {@code /usr/bin/time}) of the
-     * launcher and everything it starts. Each round also measures, on the same model and CT:
-     * an engine child ({@code case --ct}, started with the heap and collector options
-     * {@code ./stunet} gives {@code predict}, {@link #batchJvmOptions}) that runs the case through
-     * predict's {@link CaseSegmenter} after a warm-up, for the engine's time (model load excluded) and the I/O, i.e. reading (hash and
-     * decode) plus the outputs (export to the input grid, statistics, encoding, writing); it
-     * prints the ratio whole / (engine + I/O), goal 1.10. After the rounds, one {@code predict}
-     * over three copies of the CT gives a several-case run's time and peak RSS. With {@code reference}, against the
+     * launcher and everything it starts. Each round also measures, on the same model and CT, an
+     * engine child ({@code case --ct}, started with the heap and collector options {@code ./stunet}
+     * gives {@code predict}, {@link #batchJvmOptions}) that runs the case through predict's
+     * {@link CaseSegmenter} after a warm-up, for the engine's time (model load excluded) and the
+     * I/O, i.e. reading (hash and decode) plus the outputs (export to the input grid, statistics,
+     * encoding, writing); it prints the ratio whole / (engine + I/O), goal 1.10. After the rounds,
+     * one {@code predict} over three copies of the CT gives a several-case run's time and peak
+     * RSS. With {@code reference}, against the
      * Python reference of the same command ({@code tools.stunet.reference_predict}: nnU-Net v1
      * preprocessing, sliding window and export), measured the same way. Medians over {@code
      * rounds} rounds.
