@@ -594,8 +594,8 @@ public final class InferBench {
      * {@link CaseSegmenter} after a warm-up, for the engine's time (model load excluded) and the
      * I/O, i.e. reading (hash and decode) plus the outputs (export to the input grid, statistics,
      * encoding, writing); it prints the ratio whole / (engine + I/O), goal 1.10. After the rounds,
-     * one {@code predict} over three copies of the CT gives a several-case run's time and peak
-     * RSS. With {@code reference}, against the
+     * one {@code predict} over three copies of the CT gives a several-case run's time, peak RSS
+     * and its time against three times the median engine + I/O. With {@code reference}, against the
      * Python reference of the same command ({@code tools.stunet.reference_predict}: nnU-Net v1
      * preprocessing, sliding window and export), measured the same way. Medians over {@code
      * rounds} rounds.
@@ -626,6 +626,7 @@ public final class InferBench {
                 + " | faster | less memory |");
         out.println("|---|---|---|---|---|---|---|---|---|---|");
         double[] ratio = new double[rounds];
+        double[] engineIo = new double[rounds];
         double[] faster = new double[rounds];
         double[] leaner = new double[rounds];
         List<String> wholeRows = new ArrayList<>();
@@ -637,7 +638,8 @@ public final class InferBench {
             Map<String, Double> e = parse(exec(childCommand(List.of("--model", model.toString(), "--ct", ct.toString(),
                     "--out", engineOut.toString()), batchJvm)));
             double io = e.get("readSeconds") + e.get("outputSeconds");
-            ratio[i] = ours[0] / (e.get("seconds") + io);
+            engineIo[i] = e.get("seconds") + io;
+            ratio[i] = ours[0] / engineIo[i];
             String refCells = "- | - | - | -";
             if (reference) {
                 double[] ref = measured(List.of(python(), "-m", "tools.stunet.reference_predict", ct.toString(), "--model",
@@ -682,7 +684,8 @@ public final class InferBench {
         }
         double[] three = measured(List.of(stunet, "predict", cases.toString(), "--model", model.toString(), "--no-tta",
                 "--out", work.resolve("predict-cases-out").toString()), false, work.resolve("predict-cases.log"));
-        out.printf(Locale.ROOT, "%n- three copies of the CT in one predict run: %.1f s, peak RSS %.2f GiB%n", three[0], gib(three[1]));
+        out.printf(Locale.ROOT, "%n- three copies of the CT in one predict run: %.1f s, peak RSS %.2f GiB; whole / (3 x median"
+                + " engine + I/O) = %.2f%n", three[0], gib(three[1]), three[0] / (3 * median(engineIo)));
         out.printf(Locale.ROOT, "- median: whole / (engine + I/O) = %.2f (goal <= 1.10)%n", median(ratio));
         if (reference) {
             out.printf(Locale.ROOT, "- median: stunet predict %.2fx faster, %.2fx less memory than the reference%n",
