@@ -7,8 +7,11 @@ import java.util.Locale;
  * A progress line for long commands. On a terminal it redraws one line in place. When
  * stderr is not a terminal (CI logs, pipes) it prints one plain line per step: when the
  * step's description changes, when the count first reaches its total, and while a step
- * runs at most every few seconds; it never prints the same state twice, so a log shows
- * each 100% line once. Thread-safe: engine callbacks may update it from any thread.
+ * runs at most every few seconds; it never prints the same state twice. A plain line shows
+ * the bar and the count only while there is something to count: not before the total is
+ * known (no {@code 0/0}), and after the count has reached its total only on the line that
+ * reached it, so a log shows a single 100% line and the later steps as {@code label 20.6s
+ * export}. Thread-safe: engine callbacks may update it from any thread.
  */
 public final class ProgressBar implements AutoCloseable {
     private static final int WIDTH = 30;
@@ -23,6 +26,8 @@ public final class ProgressBar implements AutoCloseable {
     private String detail = "";
     private long lastPlainNanos;
     private String lastPlainState;
+    /** A plain line has shown the complete count (later plain lines leave the bar out). */
+    private boolean completeShown;
     private boolean finished;
 
     public ProgressBar(PrintStream out, String label, long total) {
@@ -80,12 +85,16 @@ public final class ProgressBar implements AutoCloseable {
             lastPlainState = state;
         }
         lastPlainNanos = now;
-        double fraction = total == 0 ? 0 : Math.min(1.0, done / (double) total);
-        int filled = (int) Math.round(fraction * WIDTH);
         double seconds = (now - startNanos) / 1e9;
-        String line = String.format(Locale.ROOT, "%s [%s%s] %3.0f%% %d/%d %.1fs %s",
-                label, "#".repeat(filled), ".".repeat(WIDTH - filled), fraction * 100, done, total,
-                seconds, detail);
+        String counter = "";
+        if (interactive || (total > 0 && !(complete && completeShown))) {
+            double fraction = total == 0 ? 0 : Math.min(1.0, done / (double) total);
+            int filled = (int) Math.round(fraction * WIDTH);
+            counter = String.format(Locale.ROOT, "[%s%s] %3.0f%% %d/%d ", "#".repeat(filled), ".".repeat(WIDTH - filled),
+                    fraction * 100, done, total);
+            completeShown |= complete && !interactive;
+        }
+        String line = String.format(Locale.ROOT, "%s %s%.1fs %s", label, counter, seconds, detail);
         if (interactive) {
             out.print("\r" + line + "\u001b[K");
             out.flush();

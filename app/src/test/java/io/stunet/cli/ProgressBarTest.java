@@ -36,10 +36,15 @@ class ProgressBarTest {
         assertEquals(1, complete, String.join("\n", lines));
         assertEquals(1, lines.stream().filter(l -> l.endsWith("reading")).count(), String.join("\n", lines));
         assertTrue(lines.get(lines.size() - 1).endsWith("export"), String.join("\n", lines));
-        // reading (0/0), the first inference step, its completion, export: the two middle steps
+        // reading (no count yet), the first inference step, its completion, export: the two middle steps
         // fall inside the plain-line interval.
         assertEquals(4, lines.size(), String.join("\n", lines));
         assertTrue(lines.stream().noneMatch(l -> l.contains("\r")), "no carriage returns in a log");
+        // The bar only while counting: none before the total is known, none after the complete line.
+        assertTrue(lines.stream().noneMatch(l -> l.contains("0/0")), String.join("\n", lines));
+        assertEquals(1, lines.stream().filter(l -> l.contains("100%")).count(), String.join("\n", lines));
+        assertTrue(lines.get(0).matches("case [0-9]+\\.[0-9]s reading"), lines.get(0));
+        assertTrue(lines.get(lines.size() - 1).matches("case [0-9]+\\.[0-9]s export"), lines.get(lines.size() - 1));
     }
 
     @Test
