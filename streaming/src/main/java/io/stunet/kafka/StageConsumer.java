@@ -94,6 +94,7 @@ public final class StageConsumer<T extends StunetRecord> {
     private final AtomicLong lag = new AtomicLong();
     private final AtomicLong rebalances = new AtomicLong();
     private volatile boolean running;
+    private volatile int released;
     private volatile boolean stopRequested;
     private volatile long requestedGraceNanos;
     private final Promise<Void> stopped = Promise.promise();
@@ -191,6 +192,14 @@ public final class StageConsumer<T extends StunetRecord> {
         return inFlight.get();
     }
 
+    /**
+     * Records whose handlers were still running when the consumer stopped (grace period over):
+     * left uncommitted, so the group redelivers them. Zero until the consumer has stopped.
+     */
+    public int released() {
+        return released;
+    }
+
     public int pausedPartitions() {
         return pausedCount.get();
     }
@@ -238,8 +247,9 @@ public final class StageConsumer<T extends StunetRecord> {
             }
             drainCompletions();
             commitDone(ledgers.keySet(), true);
-            if (inFlight.get() > 0) {
-                LOG.warn("event=stage_released stage={} in_flight={}", stage, inFlight.get());
+            released = inFlight.get();
+            if (released > 0) {
+                LOG.warn("event=stage_released stage={} in_flight={}", stage, released);
             }
         } catch (Throwable t) {
             failure = t;
