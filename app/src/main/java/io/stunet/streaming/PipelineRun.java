@@ -87,6 +87,8 @@ public final class PipelineRun {
         overrides.put(StunetConfig.INFER_TTA.name(), Boolean.toString(o.tta()));
         overrides.put(StunetConfig.INFER_STEP.name(), Double.toString(o.step()));
         overrides.put(StunetConfig.INFER_INTAKE.name(), Integer.toString(o.intake()));
+        // One JVM runs the whole cohort: the next case's class sums reuse the finished one's heap.
+        overrides.put(StunetConfig.INFER_COLLECT_AFTER_SLAB.name(), "true");
         return StunetConfig.load(o.config(), System.getenv(), overrides);
     }
 

@@ -122,7 +122,8 @@ public final class StageDeployment implements AutoCloseable {
                 .batchSize(config.getInt(StunetConfig.INFER_BATCH))
                 .tta(config.getBoolean(StunetConfig.INFER_TTA))
                 .step(step)
-                .intakeCapacity(config.getInt(StunetConfig.INFER_INTAKE));
+                .intakeCapacity(config.getInt(StunetConfig.INFER_INTAKE))
+                .collectAfterSlab(config.getBoolean(StunetConfig.INFER_COLLECT_AFTER_SLAB));
     }
 
     private void start(StageVerticle<?> verticle) {

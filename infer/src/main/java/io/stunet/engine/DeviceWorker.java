@@ -327,6 +327,10 @@ final class DeviceWorker implements Runnable {
                     System.nanoTime() - job.startNanos);
             onFinished.accept(job);
         }
+        if (!finished.isEmpty() && options.collectAfterSlab()) {
+            // On the aggregation thread, so before the next slab's first cells are allocated.
+            System.gc();
+        }
     }
 
     private void failAll(RuntimeException e) {

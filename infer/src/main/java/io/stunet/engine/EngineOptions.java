@@ -30,6 +30,7 @@ public final class EngineOptions {
     private boolean batchInvariant = true;
     private boolean fusedHead = true;
     private boolean pipelined = false;
+    private boolean collectAfterSlab = false;
     private Accumulation accumulation = Accumulation.AUTO;
 
     /**
@@ -125,6 +126,23 @@ public final class EngineOptions {
 
     public EngineOptions intakeCapacity(int intakeCapacity) {
         this.intakeCapacity = intakeCapacity;
+        return this;
+    }
+
+    /** Whether a device runs a full garbage collection after each slab it finishes (see the setter). */
+    public boolean collectAfterSlab() {
+        return collectAfterSlab;
+    }
+
+    /**
+     * For batch runs in one JVM: after a slab finishes (its labels taken, its class sums now
+     * garbage), a full collection runs before the device's next slab allocates its own, so that
+     * the heap reuses the finished slab's memory instead of growing around it. Costs one full
+     * collection per slab (tens of milliseconds when little else is live); a service whose
+     * collector returns memory on its own leaves it off.
+     */
+    public EngineOptions collectAfterSlab(boolean collect) {
+        this.collectAfterSlab = collect;
         return this;
     }
 

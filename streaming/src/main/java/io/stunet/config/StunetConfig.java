@@ -153,6 +153,8 @@ public final class StunetConfig {
             "Sliding-window step (fraction of the patch) of the infer service; cases with another `step` are refused.");
     public static final ConfigKey INFER_INTAKE = key("infer.intake", INT, "4", 1,
             "Slabs the inference engine holds at once; when full, the infer stage pauses its partitions.");
+    public static final ConfigKey INFER_COLLECT_AFTER_SLAB = key("infer.collect.after.slab", BOOLEAN, "false", 0,
+            "Run a full garbage collection after each finished slab, so the next slab's class sums reuse its memory instead of growing the heap; `run` turns it on.");
     public static final ConfigKey STAGE_WORKER_THREADS = key("stage.worker.threads", INT, "2", 1,
             "Worker threads per stage for blocking work (store I/O, preprocessing, export).");
     public static final ConfigKey DICOM_SCP_ENABLED = key("dicom.scp.enabled", BOOLEAN, "false", 0,
