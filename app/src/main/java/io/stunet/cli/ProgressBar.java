@@ -11,7 +11,8 @@ import java.util.Locale;
  * the bar and the count only while there is something to count: not before the total is
  * known (no {@code 0/0}), and after the count has reached its total only on the line that
  * reached it, so a log shows a single 100% line and the later steps as {@code label 20.6s
- * export}. Thread-safe: engine callbacks may update it from any thread.
+ * export}. On a terminal the bar stays in place, with the count once the total is known.
+ * Thread-safe: engine callbacks may update it from any thread.
  */
 public final class ProgressBar implements AutoCloseable {
     private static final int WIDTH = 30;
@@ -87,7 +88,10 @@ public final class ProgressBar implements AutoCloseable {
         lastPlainNanos = now;
         double seconds = (now - startNanos) / 1e9;
         String counter = "";
-        if (interactive || (total > 0 && !(complete && completeShown))) {
+        if (interactive && total == 0) {
+            // Nothing to count yet: the bar keeps its place, with no percentage or 0/0.
+            counter = "[" + ".".repeat(WIDTH) + "] ";
+        } else if (interactive || (total > 0 && !(complete && completeShown))) {
             double fraction = total == 0 ? 0 : Math.min(1.0, done / (double) total);
             int filled = (int) Math.round(fraction * WIDTH);
             counter = String.format(Locale.ROOT, "[%s%s] %3.0f%% %d/%d ", "#".repeat(filled), ".".repeat(WIDTH - filled),

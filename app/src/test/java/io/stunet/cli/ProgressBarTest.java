@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ProgressBarTest {
@@ -50,12 +51,16 @@ class ProgressBarTest {
     @Test
     void onATerminalTheLineIsRedrawnInPlace() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), "case", 2, true)) {
+        try (ProgressBar bar = new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), "case", 0, true)) {
+            bar.detail("reading");
+            bar.addTotal(2);
             bar.step(1, "a");
             bar.step(1, "a");
         }
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(out.startsWith("\r"), out);
         assertEquals(1, out.chars().filter(c -> c == '\n').count(), "one newline at the end");
+        assertFalse(out.contains("0/0"), "no count before the total is known: " + out);
+        assertTrue(out.contains("] 100% 2/2 "), out);
     }
 }
