@@ -216,14 +216,10 @@ final class CaseSubmitter {
     private Future<Submission> submitSeries(DicomCases.NamedSeries series, String inputName, Path location,
                                             Map<String, String> opts, String source) {
         String caseId = CaseIds.derive(seriesDigest(series.instances()), modelSha256, opts);
-        return once(caseId, source, () -> {
-            Optional<Submission> existing = existing(caseId);
-            if (existing.isPresent()) {
-                return Future.succeededFuture(existing.get());
-            }
-            return vertx.executeBlocking(() -> storeSeries(series, location, caseId), false)
-                    .compose(stored -> publish(caseId, stored, inputName != null ? inputName : caseId, opts));
-        });
+        return once(caseId, source, () -> existing(caseId).compose(existing -> existing.isPresent()
+                ? Future.succeededFuture(existing.get())
+                : vertx.executeBlocking(() -> storeSeries(series, location, caseId), false)
+                        .compose(stored -> publish(caseId, stored, inputName != null ? inputName : caseId, opts))));
     }
 
     private Stored storeSeries(DicomCases.NamedSeries series, Path location, String caseId) {
@@ -276,26 +272,41 @@ final class CaseSubmitter {
     }
 
     private Future<Submission> doSubmit(Path file, String inputName, Map<String, String> opts, String sha, String caseId) {
-        Optional<Submission> existing = existing(caseId);
-        if (existing.isPresent()) {
-            return Future.succeededFuture(existing.get());
-        }
         // Without a name the case id names the outputs: unique, and free of patient data.
-        return vertx.executeBlocking(() -> validateAndStore(file, sha, caseId), false)
-                .compose(stored -> publish(caseId, stored, inputName != null ? inputName : caseId + ".nii.gz", opts));
+        return existing(caseId).compose(existing -> existing.isPresent()
+                ? Future.succeededFuture(existing.get())
+                : vertx.executeBlocking(() -> validateAndStore(file, sha, caseId), false)
+                        .compose(stored -> publish(caseId, stored, inputName != null ? inputName : caseId + ".nii.gz", opts)));
     }
 
-    /** The known case, unless it is unknown or FAILED (a failed case may be submitted again). */
-    private Optional<Submission> existing(String caseId) {
+    /**
+     * The known case, unless it is unknown, FAILED (a failed case may be submitted again) or
+     * RECEIVED without the {@link BlobKeys#submitted} mark: ingest stopped after publishing
+     * RECEIVED and before {@code CaseSubmitted} was on its topic, so nothing would ever
+     * process the case unless it is published again.
+     */
+    private Future<Optional<Submission>> existing(String caseId) {
         Optional<CaseStatus> existing = status(caseId);
-        if (existing.isPresent() && existing.get().state() != CaseState.FAILED) {
-            LOG.info("event=case_existing case={} state={}", caseId, existing.get().state());
-            return Optional.of(new Submission(caseId, existing.get(), true));
+        if (existing.isEmpty() || existing.get().state() == CaseState.FAILED) {
+            return Future.succeededFuture(Optional.empty());
         }
-        return Optional.empty();
+        CaseStatus s = existing.get();
+        Future<Boolean> handedOver = s.state() != CaseState.RECEIVED ? Future.succeededFuture(true)
+                : vertx.executeBlocking(() -> store.exists(BlobKeys.submitted(caseId)), false);
+        return handedOver.map(submitted -> {
+            if (!submitted) {
+                LOG.warn("event=case_not_handed_over case={} state=RECEIVED action=submit_again", caseId);
+                return Optional.empty();
+            }
+            LOG.info("event=case_existing case={} state={}", caseId, s.state());
+            return Optional.of(new Submission(caseId, s, true));
+        });
     }
 
-    /** Publishes a stored input: RECEIVED then {@code CaseSubmitted}, or the refusal. */
+    /**
+     * Publishes a stored input: RECEIVED, then {@code CaseSubmitted}, then the
+     * {@link BlobKeys#submitted} mark in the store; or the refusal.
+     */
     private Future<Submission> publish(String caseId, Stored stored, String name, Map<String, String> opts) {
         CaseSubmitted submitted = new CaseSubmitted(caseId, stored.ref(), name, modelSha256, opts,
                 System.currentTimeMillis());
@@ -306,6 +317,7 @@ final class CaseSubmitter {
         // Status first: a RECEIVED arriving after a stage's PREPROCESSING would move the case back.
         return runtime.publisher().publish(Outbound.status(received))
                 .compose(v -> runtime.publisher().publish(Outbound.of(Topics.CASE_SUBMITTED, submitted)))
+                .compose(v -> vertx.executeBlocking(() -> store.put(BlobKeys.submitted(caseId), RecordCodec.encode(submitted)), false))
                 .map(v -> {
                     recent.put(caseId, received);
                     LOG.info("event=case_submitted case={} bytes={}", caseId, stored.ref().size());

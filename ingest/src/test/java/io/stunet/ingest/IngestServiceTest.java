@@ -51,6 +51,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -379,6 +380,32 @@ class IngestServiceTest {
         assertEquals(CaseIds.derive(Digests.sha256Hex(Files.readAllBytes(file)), MODEL, options), caseId);
         assertEquals(caseId, service.submitFile(file, options).await(60, TimeUnit.SECONDS), "resubmission gives the same id");
         assertTrue(Files.exists(file), "the file is read, not moved");
+    }
+
+    @Test
+    void aCaseLeftReceivedWithoutItsSubmissionIsHandedOverWhenSubmittedAgain() throws Exception {
+        Path file = TestData.nifti("anatomical.nii");
+        Map<String, String> options = SubmitOptions.canonical(false, 0.5, "nearest", false);
+        String caseId = CaseIds.derive(Digests.sha256Hex(Files.readAllBytes(file)), MODEL, options);
+        // What an ingest stopped between its two publishes leaves: the input stored and RECEIVED
+        // published, no CaseSubmitted on its topic and no mark in the store.
+        runtime.store().putFile(BlobKeys.input(caseId), file);
+        runtime.publisher().publish(Outbound.status(CaseStatus.of(caseId, CaseState.RECEIVED, 0.0, "ingest")))
+                .await(30, TimeUnit.SECONDS);
+        await("the stranded RECEIVED visible", () -> service.statusView().get(caseId).isPresent());
+        assertFalse(runtime.store().exists(BlobKeys.submitted(caseId)));
+
+        assertEquals(caseId, service.submitFile(file, options).await(60, TimeUnit.SECONDS));
+        List<CaseSubmitted> handedOver = TopicReader.readAll(runtime.bootstrap(), Topics.CASE_SUBMITTED,
+                CaseSubmitted.class, r -> r.caseId().equals(caseId));
+        assertEquals(1, handedOver.size(), "submitting again published the missing CaseSubmitted");
+        CaseSubmitted mark = RecordCodec.decode(runtime.store().get(BlobKeys.submitted(caseId)), CaseSubmitted.class);
+        assertEquals(handedOver.get(0), mark, "the mark is the published record");
+
+        // Now handed over, the case is existing: a further submission publishes nothing.
+        assertEquals(caseId, service.submitFile(file, options).await(60, TimeUnit.SECONDS));
+        assertEquals(1, TopicReader.readAll(runtime.bootstrap(), Topics.CASE_SUBMITTED, CaseSubmitted.class,
+                r -> r.caseId().equals(caseId)).size(), "no second CaseSubmitted for a handed-over case");
     }
 
     @Test

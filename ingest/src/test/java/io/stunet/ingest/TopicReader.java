@@ -45,4 +45,29 @@ final class TopicReader {
         }
         return found;
     }
+
+    /** Every record on a topic up to its end offsets now that matches. */
+    static <T extends StunetRecord> List<T> readAll(String bootstrap, String topic, Class<T> type, Predicate<T> match) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        List<T> found = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (PartitionInfo info : c.partitionsFor(topic)) {
+                tps.add(new TopicPartition(topic, info.partition()));
+            }
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            java.util.Map<TopicPartition, Long> end = c.endOffsets(tps);
+            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    T rec = RecordCodec.decode(r.value(), type);
+                    if (match.test(rec)) {
+                        found.add(rec);
+                    }
+                }
+            }
+        }
+        return found;
+    }
 }

@@ -25,6 +25,16 @@ public final class BlobKeys {
     }
 
     /**
+     * Ingest's mark that the case's {@code CaseSubmitted} is on its topic (the record, as JSON),
+     * written after the publish succeeded. A case whose latest status is RECEIVED without this
+     * mark was never handed to preprocess (ingest stopped between the two), so a new submission
+     * of it publishes it again instead of returning it as existing.
+     */
+    public static String submitted(String caseId) {
+        return casePrefix(caseId) + "submitted.json";
+    }
+
+    /**
      * The source DICOM series of a case whose input was a series ({@code stunet.dicom-series}
      * JSON: UIDs, grid, patient/study module); absent for NIfTI inputs. It holds patient data,
      * which is why it lives here and never in a record.
