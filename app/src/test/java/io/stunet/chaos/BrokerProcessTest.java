@@ -1,5 +1,6 @@
 package io.stunet.chaos;
 
+import io.stunet.kafka.TopicDump;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

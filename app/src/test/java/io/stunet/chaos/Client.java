@@ -1,5 +1,6 @@
 package io.stunet.chaos;
 
+import io.stunet.kafka.TopicDump;
 import io.stunet.config.StunetConfig;
 import io.stunet.ingest.IngestService;
 import io.stunet.ingest.SubmitOptions;

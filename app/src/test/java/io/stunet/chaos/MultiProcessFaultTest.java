@@ -1,5 +1,6 @@
 package io.stunet.chaos;
 
+import io.stunet.kafka.TopicDump;
 import io.stunet.predict.CaseFiles;
 import io.stunet.records.CaseCompleted;
 import io.stunet.records.CaseState;

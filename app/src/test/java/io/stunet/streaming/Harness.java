@@ -77,7 +77,7 @@ final class Harness implements AutoCloseable {
 
     /** Every record on a topic so far, decoded. */
     <T extends StunetRecord> List<T> read(String topic, Class<T> type) {
-        return io.stunet.chaos.TopicDump.read(runtime.bootstrap(), topic, type);
+        return io.stunet.kafka.TopicDump.read(runtime.bootstrap(), topic, type);
     }
 
     /** Stops the stages (gracefully), the view, the runtime (and its broker) and Vert.x. */

@@ -61,7 +61,7 @@ class BrokerRestartTest {
             await("all ten committed", Duration.ofSeconds(90), () -> committed(bootstrap, "stunet-restart", tp) == 10);
             assertEquals(10, handled.size());
             assertTrue(stage.isRunning());
-            long statuses = KafkaTestSupport.readAll(bootstrap, Topics.STATUS).size();
+            long statuses = TopicDump.records(bootstrap, Topics.STATUS).size();
             assertTrue(statuses >= 10, "status records from before and after the restart: " + statuses);
         } finally {
             stage.stop().await(60, TimeUnit.SECONDS);

@@ -63,27 +63,6 @@ final class KafkaTestSupport {
         produce(bootstrap, topic, partition, Outbound.of(topic, record).key(), RecordCodec.encode(record));
     }
 
-    /** Every record currently in a topic, read with manual assignment (no group). */
-    static List<ConsumerRecord<String, byte[]>> readAll(String bootstrap, String topic) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> tps = new ArrayList<>();
-            for (PartitionInfo info : c.partitionsFor(topic)) {
-                tps.add(new TopicPartition(topic, info.partition()));
-            }
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = c.endOffsets(tps);
-            List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(100)).forEach(out::add);
-            }
-            return out;
-        }
-    }
-
     /** The group's committed offset of a partition, or -1. */
     static long committed(String bootstrap, String group, TopicPartition tp) throws Exception {
         try (Admin admin = admin(bootstrap)) {

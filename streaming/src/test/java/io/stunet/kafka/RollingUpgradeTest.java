@@ -33,7 +33,7 @@ import java.util.stream.Collectors;
 import static io.stunet.kafka.KafkaTestSupport.await;
 import static io.stunet.kafka.KafkaTestSupport.createTopic;
 import static io.stunet.kafka.KafkaTestSupport.produce;
-import static io.stunet.kafka.KafkaTestSupport.readAll;
+import static io.stunet.kafka.TopicDump.records;
 import static io.stunet.kafka.KafkaTestSupport.submitted;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -92,7 +92,7 @@ class RollingUpgradeTest {
                 assertEquals(Map.of(previous.caseId(), previous, minorAhead.caseId(), minorAhead), handled,
                         "the previous release's record and the minor-ahead one (extra fields dropped) reach the handler");
 
-                List<DeadLetter> letters = readAll(bootstrap, Topics.DLQ).stream()
+                List<DeadLetter> letters = records(bootstrap, Topics.DLQ).stream()
                         .map(r -> RecordCodec.decode(r.value(), DeadLetter.class)).toList();
                 assertEquals(1, letters.size());
                 DeadLetter letter = letters.get(0);
@@ -101,7 +101,7 @@ class RollingUpgradeTest {
                 assertTrue(letter.errorMessage().contains("major version 2 of stunet.case.submitted"), letter.errorMessage());
                 assertArrayEquals(majorBytes, letter.originalValue(), "replayable after the consumers are upgraded");
 
-                Map<String, CaseStatus> statuses = readAll(bootstrap, Topics.STATUS).stream()
+                Map<String, CaseStatus> statuses = records(bootstrap, Topics.STATUS).stream()
                         .map(r -> RecordCodec.decode(r.value(), CaseStatus.class))
                         .collect(Collectors.toMap(CaseStatus::caseId, s -> s, (a, b) -> b));
                 assertEquals(CaseState.FAILED, statuses.get(majorAhead.caseId()).state());
@@ -111,7 +111,7 @@ class RollingUpgradeTest {
                 // by consumers still on the previous release.
                 Set<String> processed = Set.of(previous.caseId(), minorAhead.caseId());
                 int readByPrevious = 0;
-                for (ConsumerRecord<String, byte[]> r : readAll(bootstrap, Topics.STATUS)) {
+                for (ConsumerRecord<String, byte[]> r : records(bootstrap, Topics.STATUS)) {
                     if (processed.contains(r.key())) {
                         CaseStatus s = previousReleaseDecode(r.value(), CaseStatus.class);
                         assertEquals(CaseState.PREPROCESSING, s.state());

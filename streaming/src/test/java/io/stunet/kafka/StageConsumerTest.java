@@ -40,7 +40,7 @@ import java.util.stream.Collectors;
 import static io.stunet.kafka.KafkaTestSupport.await;
 import static io.stunet.kafka.KafkaTestSupport.createTopic;
 import static io.stunet.kafka.KafkaTestSupport.produce;
-import static io.stunet.kafka.KafkaTestSupport.readAll;
+import static io.stunet.kafka.TopicDump.records;
 import static io.stunet.kafka.KafkaTestSupport.submitted;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -85,7 +85,7 @@ class StageConsumerTest {
     }
 
     private static <R extends StunetRecord> List<R> recordsOf(String topic, Class<R> type, Set<String> caseIds) {
-        return readAll(kafka.bootstrapServers(), topic).stream().map(r -> RecordCodec.decode(r.value()))
+        return records(kafka.bootstrapServers(), topic).stream().map(r -> RecordCodec.decode(r.value()))
                 .filter(type::isInstance).map(type::cast).filter(r -> caseIds.contains(r.caseId())).toList();
     }
 

@@ -96,7 +96,7 @@ class StreamingRuntimeTest {
                 assertEquals(ErrorCode.BLOB_CORRUPT, view.get(poison).orElseThrow().errorCode());
                 assertEquals("split", view.get(poison).orElseThrow().stage());
 
-                Map<String, Long> completions = KafkaTestSupport.readAll(runtime.bootstrap(), Topics.CASE_COMPLETED).stream()
+                Map<String, Long> completions = TopicDump.records(runtime.bootstrap(), Topics.CASE_COMPLETED).stream()
                         .map(r -> RecordCodec.decode(r.value(), CaseCompleted.class).caseId())
                         .collect(Collectors.groupingBy(id -> id, Collectors.counting()));
                 assertEquals(inputs.keySet(), completions.keySet());

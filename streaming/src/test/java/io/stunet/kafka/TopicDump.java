@@ -1,4 +1,4 @@
-package io.stunet.chaos;
+package io.stunet.kafka;
 
 import io.stunet.records.RecordCodec;
 import io.stunet.records.StunetRecord;
@@ -16,16 +16,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
-/** Reads a whole topic from its beginning to its current end (no consumer group), decoded; bounded in time. */
+/**
+ * Reads a whole topic from its beginning to its current end (manual assignment, no consumer
+ * group), bounded in time: the one topic reader of the tests of every module.
+ */
 public final class TopicDump {
     private TopicDump() {
     }
 
-    public static <T extends StunetRecord> List<T> read(String bootstrap, String topic, Class<T> type) {
+    /** Every record now on the topic, in partition order. */
+    public static List<ConsumerRecord<String, byte[]>> records(String bootstrap, String topic) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        List<T> out = new ArrayList<>();
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> tps = new ArrayList<>();
             for (PartitionInfo i : c.partitionsFor(topic, Duration.ofSeconds(30))) {
@@ -39,11 +43,14 @@ public final class TopicDump {
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("could not read " + topic + " to its end within 60 s");
                 }
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    out.add(RecordCodec.decode(r.value(), type));
-                }
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
             }
         }
         return out;
+    }
+
+    /** Every record now on the topic, decoded. */
+    public static <T extends StunetRecord> List<T> read(String bootstrap, String topic, Class<T> type) {
+        return records(bootstrap, topic).stream().map(r -> RecordCodec.decode(r.value(), type)).toList();
     }
 }
