@@ -594,8 +594,9 @@ public final class InferBench {
      * {@link CaseSegmenter} after a warm-up, for the engine's time (model load excluded) and the
      * I/O, i.e. reading (hash and decode) plus the outputs (export to the input grid, statistics,
      * encoding, writing); it prints the ratio whole / (engine + I/O), goal 1.10. After the rounds,
-     * one {@code predict} over three copies of the CT gives a several-case run's time, peak RSS
-     * and its time against three times the median engine + I/O. With {@code reference}, against the
+     * three different CTs (the CT plus 1, 2 and 3 HU) go through one {@code predict} and one
+     * {@code run} (fresh work directory): each one's time, peak RSS and time against three
+     * times the median engine + I/O. With {@code reference}, against the
      * Python reference of the same command ({@code tools.stunet.reference_predict}: nnU-Net v1
      * preprocessing, sliding window and export), measured the same way. Medians over {@code
      * rounds} rounds.
@@ -674,18 +675,25 @@ public final class InferBench {
                 + " | outputs | peak RSS | NIfTI outputs identical to predict's |");
         out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         childRows.forEach(out::println);
-        // Several cases in one run: the heap grows as needed, and predict collects between cases.
+        // Several cases in one process: three different CTs (the CT plus 1, 2 and 3 HU; copies of
+        // one file would be a single case to run, whose case ids derive from the content).
         Path cases = Files.createDirectories(work.resolve("predict-cases"));
         for (int c = 1; c <= 3; c++) {
-            Path link = cases.resolve("ct" + c + ".nii.gz");
-            if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                Files.createSymbolicLink(link, ct.toAbsolutePath());
-            }
+            Path file = cases.resolve("ct" + c + ".nii.gz");
+            Files.deleteIfExists(file);
+            writeCaseCt(file, 112, c);
         }
         double[] three = measured(List.of(stunet, "predict", cases.toString(), "--model", model.toString(), "--no-tta",
                 "--out", work.resolve("predict-cases-out").toString()), false, work.resolve("predict-cases.log"));
-        out.printf(Locale.ROOT, "%n- three copies of the CT in one predict run: %.1f s, peak RSS %.2f GiB; whole / (3 x median"
-                + " engine + I/O) = %.2f%n", three[0], gib(three[1]), three[0] / (3 * median(engineIo)));
+        Path runWork = work.resolve("run-work");
+        BenchDicomCommand.deleteTree(runWork);
+        double[] run = measured(List.of(stunet, "run", "--input", cases.toString(), "--model", model.toString(), "--no-tta",
+                "--out", work.resolve("run-cases-out").toString(), "--work", runWork.toString()), false,
+                work.resolve("run-cases.log"));
+        out.printf(Locale.ROOT, "%n- three different CTs (the CT plus 1, 2 and 3 HU) in one predict: %.1f s, peak RSS %.2f GiB;"
+                + " whole / (3 x median engine + I/O) = %.2f%n", three[0], gib(three[1]), three[0] / (3 * median(engineIo)));
+        out.printf(Locale.ROOT, "- the same three CTs in one run (embedded broker, all stages in one JVM): %.1f s, peak RSS"
+                + " %.2f GiB; whole / (3 x median engine + I/O) = %.2f%n", run[0], gib(run[1]), run[0] / (3 * median(engineIo)));
         out.printf(Locale.ROOT, "- median: whole / (engine + I/O) = %.2f (goal <= 1.10)%n", median(ratio));
         if (reference) {
             out.printf(Locale.ROOT, "- median: stunet predict %.2fx faster, %.2fx less memory than the reference%n",
@@ -780,6 +788,11 @@ public final class InferBench {
      * spacing, written as int16 NIfTI; at 1.5 mm its network-space shape is (2 x slices) x 202 x 244.
      */
     static void writeCaseCt(Path file, int slices) throws IOException {
+        writeCaseCt(file, slices, 0);
+    }
+
+    /** As {@link #writeCaseCt(Path, int)}, every voxel raised by {@code offsetHu} (a different case with the same work). */
+    static void writeCaseCt(Path file, int slices, int offsetHu) throws IOException {
         if (Files.exists(file)) {
             return;
         }
@@ -788,7 +801,7 @@ public final class InferBench {
         float[] resized = SplineResampler.resize(ct.toFloat32(0), zyx, new int[] {slices, zyx[1], zyx[2]});
         short[] voxels = new short[resized.length];
         for (int i = 0; i < voxels.length; i++) {
-            voxels[i] = (short) Math.round(resized[i]);
+            voxels[i] = (short) (Math.round(resized[i]) + offsetHu);
         }
         Files.createDirectories(file.getParent());
         NiftiHeader header = ct.header().withShape(ct.nx(), ct.ny(), slices).withDataType(DataType.INT16).withScaling(1, 0);
