@@ -153,15 +153,7 @@ public final class DicomDataset {
 
     /** Sets a text element; values are joined with backslashes and padded to even length. */
     public DicomDataset putString(int tag, Vr vr, String... values) {
-        String s = String.join("\\", values);
-        byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
-        if (b.length % 2 == 1) {
-            byte[] p = new byte[b.length + 1];
-            System.arraycopy(b, 0, p, 0, b.length);
-            p[b.length] = vr.padding();
-            b = p;
-        }
-        return put(DicomElement.of(tag, vr, b));
+        return put(DicomElement.of(tag, vr, vr.encode(String.join("\\", values))));
     }
 
     /** Sets a DS element from numbers, each written in at most 16 characters. */

@@ -37,6 +37,17 @@ public enum Vr {
         };
     }
 
+    /** A string value as this VR stores it: its ISO 8859-1 bytes, padded to even length with {@link #padding()}. */
+    public byte[] encode(String value) {
+        byte[] b = value.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (b.length % 2 == 0) {
+            return b;
+        }
+        byte[] p = java.util.Arrays.copyOf(b, b.length + 1);
+        p[b.length] = padding();
+        return p;
+    }
+
     /** Byte a string value of this VR is padded with to an even length (NUL for UI, space otherwise). */
     byte padding() {
         return this == UI || this == OB || this == UN ? 0 : (byte) ' ';

@@ -1,5 +1,10 @@
 package io.stunet.ingest.dicom;
 
+import io.stunet.dicom.dimse.CommandSet;
+import io.stunet.dicom.dimse.DicomStatus;
+import io.stunet.dicom.dimse.DicomUids;
+import io.stunet.dicom.dimse.Pdu;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,7 +161,7 @@ final class Association implements Runnable {
                 return;
             }
             switch (p.type) {
-                case Pdu.P_DATA_TF -> pData(p.body);
+                case Pdu.P_DATA_TF -> pData(p);
                 case Pdu.RELEASE_RQ -> {
                     if (command != null) {
                         throw new Pdu.ProtocolException(Pdu.ABORT_UNEXPECTED_PDU, "release inside a DIMSE message");
@@ -180,30 +185,16 @@ final class Association implements Runnable {
         }
     }
 
-    private void pData(byte[] body) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(body);
-        while (b.hasRemaining()) {
-            if (b.remaining() < 6) {
-                throw new Pdu.ProtocolException(Pdu.ABORT_INVALID_PARAMETER, "truncated PDV item");
-            }
-            long len = b.getInt() & 0xFFFFFFFFL;
-            if (len < 2 || len > b.remaining()) {
-                throw new Pdu.ProtocolException(Pdu.ABORT_INVALID_PARAMETER, "PDV length outside its PDU");
-            }
-            int pcid = b.get() & 0xFF;
-            int header = b.get() & 0xFF;
-            int n = (int) len - 2;
-            if (!contexts.containsKey(pcid)) {
+    private void pData(Pdu p) throws IOException {
+        for (Pdu.Pdv v : p.pdvs()) {
+            if (!contexts.containsKey(v.contextId())) {
                 throw new Pdu.ProtocolException(Pdu.ABORT_INVALID_PARAMETER, "PDV on a presentation context not accepted");
             }
-            boolean isCommand = (header & 1) != 0;
-            boolean last = (header & 2) != 0;
-            if (isCommand) {
-                commandFragment(pcid, body, b.position(), n, last);
+            if (v.command()) {
+                commandFragment(v.contextId(), p.body, v.offset(), v.length(), v.last());
             } else {
-                datasetFragment(pcid, body, b.position(), n, last);
+                datasetFragment(v.contextId(), p.body, v.offset(), v.length(), v.last());
             }
-            b.position(b.position() + n);
         }
     }
 

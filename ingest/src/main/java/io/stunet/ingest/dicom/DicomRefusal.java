@@ -17,7 +17,7 @@ public final class DicomRefusal extends StunetException {
         this.status = status;
     }
 
-    /** The DICOM status code ({@link DicomStatus}). */
+    /** The DICOM status code ({@link io.stunet.dicom.dimse.DicomStatus}). */
     public int status() {
         return status;
     }

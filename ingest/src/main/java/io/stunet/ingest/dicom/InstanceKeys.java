@@ -1,5 +1,7 @@
 package io.stunet.ingest.dicom;
 
+import io.stunet.dicom.dimse.DicomStatus;
+import io.stunet.dicom.dimse.DicomUids;
 import io.stunet.dicom.DicomDataset;
 import io.stunet.dicom.DicomReader;
 import io.stunet.dicom.Tag;

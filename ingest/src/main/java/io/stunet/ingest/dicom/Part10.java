@@ -1,5 +1,8 @@
 package io.stunet.ingest.dicom;
 
+import io.stunet.dicom.Vr;
+import io.stunet.dicom.dimse.DicomUids;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,13 +33,13 @@ public final class Part10 {
             throws IOException {
         ByteArrayOutputStream group = new ByteArrayOutputStream(256);
         element(group, 0x0001, "OB", new byte[]{0, 1});
-        element(group, 0x0002, "UI", uid(keys.sopClassUid()));
-        element(group, 0x0003, "UI", uid(keys.sopInstanceUid()));
-        element(group, 0x0010, "UI", uid(transferSyntax));
-        element(group, 0x0012, "UI", uid(DicomUids.IMPLEMENTATION_CLASS_UID));
-        element(group, 0x0013, "SH", text(DicomUids.IMPLEMENTATION_VERSION));
+        element(group, 0x0002, "UI", Vr.UI.encode(keys.sopClassUid()));
+        element(group, 0x0003, "UI", Vr.UI.encode(keys.sopInstanceUid()));
+        element(group, 0x0010, "UI", Vr.UI.encode(transferSyntax));
+        element(group, 0x0012, "UI", Vr.UI.encode(DicomUids.IMPLEMENTATION_CLASS_UID));
+        element(group, 0x0013, "SH", Vr.SH.encode(DicomUids.IMPLEMENTATION_VERSION));
         if (sourceAe != null && !sourceAe.isEmpty()) {
-            element(group, 0x0016, "AE", text(sourceAe));
+            element(group, 0x0016, "AE", Vr.AE.encode(sourceAe));
         }
         out.write(new byte[PREAMBLE]);
         out.write("DICM".getBytes(StandardCharsets.US_ASCII));
@@ -56,24 +59,5 @@ public final class Part10 {
         }
         out.write(h.array(), 0, h.position());
         out.write(value);
-    }
-
-    /** A UID value, NUL-padded to even length. */
-    static byte[] uid(String uid) {
-        byte[] raw = uid.getBytes(StandardCharsets.US_ASCII);
-        byte[] out = new byte[raw.length + (raw.length & 1)];
-        System.arraycopy(raw, 0, out, 0, raw.length);
-        return out;
-    }
-
-    /** A text value, space-padded to even length. */
-    static byte[] text(String s) {
-        byte[] raw = s.getBytes(StandardCharsets.US_ASCII);
-        byte[] out = new byte[raw.length + (raw.length & 1)];
-        System.arraycopy(raw, 0, out, 0, raw.length);
-        if ((raw.length & 1) == 1) {
-            out[raw.length] = ' ';
-        }
-        return out;
     }
 }

@@ -1,5 +1,7 @@
 package io.stunet.ingest.dicom;
 
+import io.stunet.dicom.dimse.DicomStatus;
+import io.stunet.dicom.dimse.DicomUids;
 import io.stunet.ingest.BodySpool;
 
 import io.vertx.core.Vertx;

@@ -1,5 +1,7 @@
 package io.stunet.ingest.dicom;
 
+import io.stunet.dicom.dimse.Pdu;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.stunet.ingest.dicom;
 
+import io.stunet.dicom.dimse.DicomStatus;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;

@@ -1,4 +1,4 @@
-package io.stunet.ingest.dicom;
+package io.stunet.dicom.dimse;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -14,26 +14,28 @@ import java.util.List;
 
 /**
  * DICOM upper-layer protocol data units (PS3.8 section 9.3): reading a PDU from a socket
- * within a deadline, parsing an A-ASSOCIATE-RQ, and encoding the PDUs an acceptor sends
- * (A-ASSOCIATE-AC/RJ, P-DATA-TF, A-RELEASE-RP, A-ABORT). Multi-byte fields are big endian.
+ * within a deadline; for an acceptor, parsing an A-ASSOCIATE-RQ and encoding
+ * A-ASSOCIATE-AC/RJ, A-RELEASE-RP and A-ABORT; for a requestor, encoding A-ASSOCIATE-RQ and
+ * A-RELEASE-RQ and parsing A-ASSOCIATE-AC/RJ; for both, P-DATA-TF and its PDV items.
+ * Multi-byte fields are big endian.
  */
-final class Pdu {
-    static final int ASSOCIATE_RQ = 0x01;
-    static final int ASSOCIATE_AC = 0x02;
-    static final int ASSOCIATE_RJ = 0x03;
-    static final int P_DATA_TF = 0x04;
-    static final int RELEASE_RQ = 0x05;
-    static final int RELEASE_RP = 0x06;
-    static final int ABORT = 0x07;
+public final class Pdu {
+    public static final int ASSOCIATE_RQ = 0x01;
+    public static final int ASSOCIATE_AC = 0x02;
+    public static final int ASSOCIATE_RJ = 0x03;
+    public static final int P_DATA_TF = 0x04;
+    public static final int RELEASE_RQ = 0x05;
+    public static final int RELEASE_RP = 0x06;
+    public static final int ABORT = 0x07;
 
     /** A-ABORT source: the service provider (us, as the upper layer). */
-    static final int ABORT_PROVIDER = 2;
-    static final int ABORT_REASON_NOT_SPECIFIED = 0;
-    static final int ABORT_UNEXPECTED_PDU = 2;
-    static final int ABORT_INVALID_PARAMETER = 6;
+    public static final int ABORT_PROVIDER = 2;
+    public static final int ABORT_REASON_NOT_SPECIFIED = 0;
+    public static final int ABORT_UNEXPECTED_PDU = 2;
+    public static final int ABORT_INVALID_PARAMETER = 6;
 
-    final int type;
-    final byte[] body;
+    public final int type;
+    public final byte[] body;
 
     private Pdu(int type, byte[] body) {
         this.type = type;
@@ -41,21 +43,21 @@ final class Pdu {
     }
 
     /** A PDU whose bytes broke the protocol: the association is aborted with {@link #reason}. */
-    static final class ProtocolException extends IOException {
-        final int reason;
+    public static final class ProtocolException extends IOException {
+        public final int reason;
 
-        ProtocolException(int reason, String message) {
+        public ProtocolException(int reason, String message) {
             super(message);
             this.reason = reason;
         }
     }
 
     /** A proposed presentation context. */
-    record Proposed(int id, String abstractSyntax, List<String> transferSyntaxes) {
+    public record Proposed(int id, String abstractSyntax, List<String> transferSyntaxes) {
     }
 
     /** The parts of an A-ASSOCIATE-RQ the acceptor answers. */
-    record AssociateRq(String calledAe, String callingAe, String applicationContext, List<Proposed> contexts,
+    public record AssociateRq(String calledAe, String callingAe, String applicationContext, List<Proposed> contexts,
                        long maxPduLength, byte[] reserved) {
     }
 
@@ -67,7 +69,7 @@ final class Pdu {
      * @throws SocketTimeoutException past the deadline
      * @throws ProtocolException      for a PDU longer than {@code maxLength}
      */
-    static Pdu read(Socket socket, InputStream in, long deadlineNanos, long maxLength) throws IOException {
+    public static Pdu read(Socket socket, InputStream in, long deadlineNanos, long maxLength) throws IOException {
         byte[] header = new byte[6];
         if (!readFully(socket, in, header, deadlineNanos, true)) {
             return null;
@@ -103,7 +105,7 @@ final class Pdu {
     }
 
     /** Parses this A-ASSOCIATE-RQ's body. */
-    AssociateRq associateRq() throws ProtocolException {
+    public AssociateRq associateRq() throws ProtocolException {
         ByteBuffer b = ByteBuffer.wrap(body);
         try {
             b.getShort();
@@ -188,13 +190,13 @@ final class Pdu {
     }
 
     /** An accepted or rejected presentation context for the A-ASSOCIATE-AC. */
-    record Answer(int id, int result, String transferSyntax) {
-        static final int ACCEPTANCE = 0;
-        static final int ABSTRACT_SYNTAX_NOT_SUPPORTED = 3;
-        static final int TRANSFER_SYNTAXES_NOT_SUPPORTED = 4;
+    public record Answer(int id, int result, String transferSyntax) {
+        public static final int ACCEPTANCE = 0;
+        public static final int ABSTRACT_SYNTAX_NOT_SUPPORTED = 3;
+        public static final int TRANSFER_SYNTAXES_NOT_SUPPORTED = 4;
     }
 
-    static byte[] associateAc(AssociateRq rq, List<Answer> answers, long ourMaxPdu) {
+    public static byte[] associateAc(AssociateRq rq, List<Answer> answers, long ourMaxPdu) {
         ByteArrayOutputStream v = new ByteArrayOutputStream(256);
         v.write(0);
         v.write(1);
@@ -213,27 +215,144 @@ final class Pdu {
             item(pc, 0x40, a.transferSyntax().getBytes(StandardCharsets.US_ASCII));
             item(v, 0x21, pc.toByteArray());
         }
+        userInformation(v, ourMaxPdu);
+        return pdu(ASSOCIATE_AC, v.toByteArray());
+    }
+
+    /**
+     * An A-ASSOCIATE-RQ from {@code callingAe} to {@code calledAe} proposing {@code contexts}
+     * (ids odd, PS3.8 9.3.2.2), with our maximum PDU length and implementation identity.
+     */
+    public static byte[] encodeAssociateRq(String calledAe, String callingAe, List<Proposed> contexts, long ourMaxPdu) {
+        ByteArrayOutputStream v = new ByteArrayOutputStream(256);
+        v.write(0);
+        v.write(1);
+        v.write(0);
+        v.write(0);
+        v.writeBytes(aeField(calledAe));
+        v.writeBytes(aeField(callingAe));
+        v.writeBytes(new byte[32]);
+        item(v, 0x10, DicomUids.APPLICATION_CONTEXT.getBytes(StandardCharsets.US_ASCII));
+        for (Proposed p : contexts) {
+            ByteArrayOutputStream pc = new ByteArrayOutputStream();
+            pc.write(p.id());
+            pc.write(0);
+            pc.write(0);
+            pc.write(0);
+            item(pc, 0x30, p.abstractSyntax().getBytes(StandardCharsets.US_ASCII));
+            for (String ts : p.transferSyntaxes()) {
+                item(pc, 0x40, ts.getBytes(StandardCharsets.US_ASCII));
+            }
+            item(v, 0x20, pc.toByteArray());
+        }
+        userInformation(v, ourMaxPdu);
+        return pdu(ASSOCIATE_RQ, v.toByteArray());
+    }
+
+    /** The user information item: maximum length, implementation class UID and version name. */
+    private static void userInformation(ByteArrayOutputStream v, long ourMaxPdu) {
         ByteArrayOutputStream user = new ByteArrayOutputStream();
         item(user, 0x51, ByteBuffer.allocate(4).putInt((int) ourMaxPdu).array());
         item(user, 0x52, DicomUids.IMPLEMENTATION_CLASS_UID.getBytes(StandardCharsets.US_ASCII));
         item(user, 0x55, DicomUids.IMPLEMENTATION_VERSION.getBytes(StandardCharsets.US_ASCII));
         item(v, 0x50, user.toByteArray());
-        return pdu(ASSOCIATE_AC, v.toByteArray());
+    }
+
+    /** The answers of an A-ASSOCIATE-AC and the acceptor's maximum PDU length (0 = unlimited). */
+    public record AssociateAc(List<Answer> answers, long maxPduLength) {
+    }
+
+    /** Parses this A-ASSOCIATE-AC's body. */
+    public AssociateAc associateAcBody() throws ProtocolException {
+        ByteBuffer b = ByteBuffer.wrap(body);
+        try {
+            b.position(68);
+            List<Answer> answers = new ArrayList<>();
+            long maxPdu = 0;
+            while (b.hasRemaining()) {
+                int itemType = b.get() & 0xFF;
+                b.get();
+                int len = b.getShort() & 0xFFFF;
+                ByteBuffer item = b.slice(b.position(), len);
+                b.position(b.position() + len);
+                if (itemType == 0x21) {
+                    int id = item.get() & 0xFF;
+                    item.get();
+                    int result = item.get() & 0xFF;
+                    item.get();
+                    String ts = null;
+                    while (item.hasRemaining()) {
+                        int sub = item.get() & 0xFF;
+                        item.get();
+                        int n = item.getShort() & 0xFFFF;
+                        ByteBuffer value = item.slice(item.position(), n);
+                        item.position(item.position() + n);
+                        if (sub == 0x40) {
+                            ts = uid(value, n);
+                        }
+                    }
+                    answers.add(new Answer(id, result, ts));
+                } else if (itemType == 0x50) {
+                    maxPdu = userInformation(item);
+                }
+            }
+            return new AssociateAc(answers, maxPdu);
+        } catch (RuntimeException e) {
+            throw new ProtocolException(ABORT_INVALID_PARAMETER, "malformed A-ASSOCIATE-AC");
+        }
+    }
+
+    /** This A-ASSOCIATE-RJ's result, source and reason in words, as PS3.8 table 9-21 numbers them. */
+    public String rejection() {
+        if (body.length < 4) {
+            return "rejected";
+        }
+        return String.format(java.util.Locale.ROOT, "rejected %s (source %d, reason %d)",
+                body[1] == 1 ? "permanently" : "transiently", body[2] & 0xFF, body[3] & 0xFF);
+    }
+
+    /** One presentation data value of a P-DATA-TF: its bytes are {@code body[offset, offset + length)}. */
+    public record Pdv(int contextId, boolean command, boolean last, int offset, int length) {
+    }
+
+    /** The PDV items of this P-DATA-TF, in order. */
+    public List<Pdv> pdvs() throws ProtocolException {
+        List<Pdv> out = new ArrayList<>();
+        ByteBuffer b = ByteBuffer.wrap(body);
+        while (b.hasRemaining()) {
+            if (b.remaining() < 6) {
+                throw new ProtocolException(ABORT_INVALID_PARAMETER, "truncated PDV item");
+            }
+            long len = b.getInt() & 0xFFFFFFFFL;
+            if (len < 2 || len > b.remaining()) {
+                throw new ProtocolException(ABORT_INVALID_PARAMETER, "PDV length outside its PDU");
+            }
+            int pcid = b.get() & 0xFF;
+            int header = b.get() & 0xFF;
+            int n = (int) len - 2;
+            out.add(new Pdv(pcid, (header & 1) != 0, (header & 2) != 0, b.position(), n));
+            b.position(b.position() + n);
+        }
+        return out;
+    }
+
+    public static byte[] releaseRq() {
+        return pdu(RELEASE_RQ, new byte[4]);
     }
 
     /**
      * @param result 1 rejected-permanent, 2 rejected-transient
      * @param source 1 service-user, 2 service-provider (ACSE), 3 service-provider (presentation)
      */
-    static byte[] associateRj(int result, int source, int reason) {
+    public static byte[] associateRj(int result, int source, int reason) {
         return pdu(ASSOCIATE_RJ, new byte[]{0, (byte) result, (byte) source, (byte) reason});
     }
 
-    static byte[] releaseRp() {
+    public static byte[] releaseRp() {
         return pdu(RELEASE_RP, new byte[4]);
     }
 
-    static byte[] abort(int reason) {
+    public static byte[] abort(int reason) {
         return pdu(ABORT, new byte[]{0, 0, (byte) ABORT_PROVIDER, (byte) reason});
     }
 
@@ -241,7 +360,7 @@ final class Pdu {
      * Writes {@code message} as P-DATA-TF PDUs of one PDV each, every PDU within the peer's
      * maximum length ({@code 0}: unlimited).
      */
-    static void writePData(OutputStream out, int contextId, boolean command, byte[] message, long peerMax)
+    public static void writePData(OutputStream out, int contextId, boolean command, byte[] message, long peerMax)
             throws IOException {
         int chunk = peerMax == 0 ? message.length : (int) Math.min(message.length, Math.max(1, peerMax - 6));
         int off = 0;

@@ -1,4 +1,6 @@
-package io.stunet.ingest.dicom;
+package io.stunet.dicom.dimse;
+
+import io.stunet.dicom.Vr;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -9,30 +11,30 @@ import java.util.TreeMap;
 /**
  * A DIMSE command set (PS3.7 section 9.3 and annex E): group 0000 elements, always encoded
  * in implicit VR little endian whatever transfer syntax the presentation context carries.
- * Holds the raw values by element number; typed accessors read the few fields a storage
- * SCP needs, and {@link #encode()} writes a response with its group length first.
+ * Holds the raw values by element number; typed accessors read the few fields the storage
+ * SCP and SCU need, and {@link #encode()} writes a command with its group length first.
  */
-final class CommandSet {
-    static final int AFFECTED_SOP_CLASS = 0x0002;
-    static final int COMMAND_FIELD = 0x0100;
-    static final int MESSAGE_ID = 0x0110;
-    static final int MESSAGE_ID_RESPONDED = 0x0120;
-    static final int PRIORITY = 0x0700;
-    static final int DATASET_TYPE = 0x0800;
-    static final int STATUS = 0x0900;
-    static final int ERROR_COMMENT = 0x0902;
-    static final int AFFECTED_SOP_INSTANCE = 0x1000;
+public final class CommandSet {
+    public static final int AFFECTED_SOP_CLASS = 0x0002;
+    public static final int COMMAND_FIELD = 0x0100;
+    public static final int MESSAGE_ID = 0x0110;
+    public static final int MESSAGE_ID_RESPONDED = 0x0120;
+    public static final int PRIORITY = 0x0700;
+    public static final int DATASET_TYPE = 0x0800;
+    public static final int STATUS = 0x0900;
+    public static final int ERROR_COMMENT = 0x0902;
+    public static final int AFFECTED_SOP_INSTANCE = 0x1000;
 
-    static final int C_STORE_RQ = 0x0001;
-    static final int C_ECHO_RQ = 0x0030;
-    static final int RESPONSE_BIT = 0x8000;
+    public static final int C_STORE_RQ = 0x0001;
+    public static final int C_ECHO_RQ = 0x0030;
+    public static final int RESPONSE_BIT = 0x8000;
     /** CommandDataSetType value meaning that no data set follows. */
-    static final int NO_DATASET = 0x0101;
+    public static final int NO_DATASET = 0x0101;
 
     private final Map<Integer, byte[]> elements = new TreeMap<>();
 
     /** Parses a command; group length and unknown elements are kept as raw values. */
-    static CommandSet decode(byte[] raw) throws Pdu.ProtocolException {
+    public static CommandSet decode(byte[] raw) throws Pdu.ProtocolException {
         CommandSet c = new CommandSet();
         ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
         while (b.remaining() >= 8) {
@@ -52,49 +54,62 @@ final class CommandSet {
         return c;
     }
 
-    int commandField() {
+    public int commandField() {
         return us(COMMAND_FIELD);
     }
 
-    int messageId() {
+    public int messageId() {
         return us(MESSAGE_ID);
     }
 
-    boolean hasDataset() {
+    public boolean hasDataset() {
         return !elements.containsKey(DATASET_TYPE) || us(DATASET_TYPE) != NO_DATASET;
     }
 
-    String uid(int element) {
+    public String uid(int element) {
         byte[] v = elements.get(element);
         return v == null ? null : uidValue(v);
     }
 
-    int us(int element) {
+    public int us(int element) {
         byte[] v = elements.get(element);
         return v == null || v.length < 2 ? -1 : (v[0] & 0xFF) | ((v[1] & 0xFF) << 8);
     }
 
-    CommandSet putUs(int element, int value) {
+    public CommandSet putUs(int element, int value) {
         elements.put(element, new byte[]{(byte) value, (byte) (value >> 8)});
         return this;
     }
 
-    CommandSet putUid(int element, String uid) {
-        elements.put(element, Part10.uid(uid));
+    public CommandSet putUid(int element, String uid) {
+        elements.put(element, Vr.UI.encode(uid));
         return this;
     }
 
-    CommandSet putText(int element, String text) {
+    public CommandSet putText(int element, String text) {
         String t = text.length() > 64 ? text.substring(0, 64) : text;
-        elements.put(element, Part10.text(t));
+        elements.put(element, Vr.LO.encode(t));
         return this;
+    }
+
+    /** A C-STORE-RQ for one instance, medium priority, with its data set following. */
+    public static CommandSet storeRq(int messageId, String sopClass, String sopInstance) {
+        return new CommandSet().putUid(AFFECTED_SOP_CLASS, sopClass).putUs(COMMAND_FIELD, C_STORE_RQ)
+                .putUs(MESSAGE_ID, messageId).putUs(PRIORITY, 0).putUs(DATASET_TYPE, 0x0000)
+                .putUid(AFFECTED_SOP_INSTANCE, sopInstance);
+    }
+
+    /** A text element (e.g. the error comment of a response) without its padding, or null. */
+    public String text(int element) {
+        byte[] v = elements.get(element);
+        return v == null ? null : new String(v, java.nio.charset.StandardCharsets.ISO_8859_1).trim();
     }
 
     /**
      * A response to {@code request}: the response command field, the message id responded
      * to, the affected SOP class and instance copied over, no data set, and {@code status}.
      */
-    static CommandSet response(CommandSet request, int status) {
+    public static CommandSet response(CommandSet request, int status) {
         CommandSet r = new CommandSet();
         String sopClass = request.uid(AFFECTED_SOP_CLASS);
         if (sopClass != null) {
@@ -111,7 +126,7 @@ final class CommandSet {
         return r;
     }
 
-    byte[] encode() {
+    public byte[] encode() {
         ByteArrayOutputStream body = new ByteArrayOutputStream(128);
         for (Map.Entry<Integer, byte[]> e : elements.entrySet()) {
             if (e.getKey() != 0) {

@@ -1,8 +1,8 @@
-package io.stunet.ingest.dicom;
+package io.stunet.dicom.dimse;
 
 /**
- * DIMSE status codes (PS3.7 Annex C) the receiver answers with; STOW-RS reports the same
- * values as FailureReason (PS3.18).
+ * DIMSE status codes (PS3.7 Annex C) the receiver answers with (STOW-RS reports the same
+ * values as FailureReason, PS3.18), and how a sender reads an answer.
  */
 public final class DicomStatus {
     private DicomStatus() {
@@ -19,6 +19,11 @@ public final class DicomStatus {
     public static final int DATASET_MISMATCH = 0xA900;
     /** The data set cannot be parsed, or lacks the identifying attributes. */
     public static final int CANNOT_UNDERSTAND = 0xC000;
+
+    /** Success, or a warning (0001, Bxxx): the object was stored. Anything else is a failure. */
+    public static boolean stored(int status) {
+        return status == SUCCESS || status == 0x0001 || (status & 0xF000) == 0xB000;
+    }
 
     /** Four hex digits, as DICOM tools print statuses. */
     public static String hex(int status) {

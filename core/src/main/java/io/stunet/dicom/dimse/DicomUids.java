@@ -1,12 +1,15 @@
-package io.stunet.ingest.dicom;
+package io.stunet.dicom.dimse;
+
+import io.stunet.dicom.DicomWriter;
 
 import java.util.List;
 import java.util.Set;
 
 /**
- * The UIDs the DICOM input side speaks: the storage SOP classes and transfer syntaxes it
- * accepts (at association negotiation and in STOW-RS parts), Verification, the DICOM
- * application context and our implementation identity written into every Part 10 header.
+ * The UIDs the DIMSE and DICOMweb sides speak: the storage SOP classes and transfer syntaxes
+ * the input side accepts (at association negotiation and in STOW-RS parts), Verification, the
+ * DICOM application context and our implementation identity written into every Part 10
+ * header and association.
  */
 public final class DicomUids {
     private DicomUids() {
@@ -41,10 +44,7 @@ public final class DicomUids {
     /** Verification has no data set; any uncompressed little-endian syntax will do. */
     public static final List<String> VERIFICATION_TRANSFER_SYNTAXES = List.of(IMPLICIT_VR_LE, EXPLICIT_VR_LE);
 
-    /**
-     * Our implementation class UID: a UUID-derived UID under the {@code 2.25} root (PS3.5
-     * B.2), so no organisational root is needed.
-     */
-    public static final String IMPLEMENTATION_CLASS_UID = "2.25.195866302170318537516497440398562412386";
-    public static final String IMPLEMENTATION_VERSION = "STUNET_0.1";
+    /** Our implementation identity, the one every Part 10 header we write carries. */
+    public static final String IMPLEMENTATION_CLASS_UID = DicomWriter.IMPLEMENTATION_CLASS_UID;
+    public static final String IMPLEMENTATION_VERSION = DicomWriter.IMPLEMENTATION_VERSION;
 }
