@@ -11,6 +11,8 @@ import io.stunet.kafka.StageVerticle;
 import io.stunet.kafka.StreamingRuntime;
 import io.stunet.model.ModelCard;
 import io.stunet.postprocess.service.PostprocessService;
+import io.stunet.postprocess.service.CStoreSender;
+import io.stunet.postprocess.service.SegDestination;
 import io.stunet.postprocess.service.StowSender;
 import io.stunet.predict.StunetVersion;
 import io.stunet.preprocess.service.PreprocessService;
@@ -80,11 +82,8 @@ public final class StageDeployment implements AutoCloseable {
         int threads = config.getInt(StunetConfig.STAGE_WORKER_THREADS);
         try {
             if (roles.contains(Role.POSTPROCESS)) {
-                String stowUrl = config.getOptional(StunetConfig.DICOM_SEND_STOW_URL);
-                StowSender stow = stowUrl == null ? null : new StowSender(stowUrl,
-                        config.getOptional(StunetConfig.DICOM_SEND_STOW_TOKEN), config.getMillis(StunetConfig.DICOM_SEND_STOW_TIMEOUT_MS));
                 PostprocessService post = new PostprocessService(runtime, card, config.getOptionalPath(StunetConfig.OUTBOX_DIR), threads,
-                        StunetVersion.get(), stow);
+                        StunetVersion.get(), segDestinations(config));
                 d.resources.add(post::close);
                 d.start(post.verticle());
             }
@@ -124,6 +123,22 @@ public final class StageDeployment implements AutoCloseable {
                 .step(step)
                 .intakeCapacity(config.getInt(StunetConfig.INFER_INTAKE))
                 .collectAfterSlab(config.getBoolean(StunetConfig.INFER_COLLECT_AFTER_SLAB));
+    }
+
+    /** Where postprocess delivers each new SEG: the STOW-RS and C-STORE destinations configured, in that order. */
+    static List<SegDestination> segDestinations(StunetConfig config) {
+        List<SegDestination> out = new ArrayList<>();
+        String stowUrl = config.getOptional(StunetConfig.DICOM_SEND_STOW_URL);
+        if (stowUrl != null) {
+            out.add(new StowSender(stowUrl, config.getOptional(StunetConfig.DICOM_SEND_STOW_TOKEN),
+                    config.getMillis(StunetConfig.DICOM_SEND_STOW_TIMEOUT_MS)));
+        }
+        String dimse = config.getOptional(StunetConfig.DICOM_SEND_DIMSE);
+        if (dimse != null) {
+            out.add(new CStoreSender(dimse, config.getString(StunetConfig.DICOM_SEND_DIMSE_CALLING_AE),
+                    config.getMillis(StunetConfig.DICOM_SEND_DIMSE_TIMEOUT_MS)));
+        }
+        return out;
     }
 
     private void start(StageVerticle<?> verticle) {

@@ -16,6 +16,7 @@ import io.stunet.records.CaseState;
 import io.stunet.records.CaseStatus;
 import io.stunet.records.DeadLetter;
 import io.stunet.testing.Python;
+import io.stunet.testing.Storescp;
 import io.stunet.testing.TestData;
 import io.stunet.topics.Topics;
 import io.stunet.volume.Volume;
@@ -163,7 +164,10 @@ class DicomCaseTest {
             x.close();
         });
         destination.start();
+        // And a PACS for them by C-STORE (dicom.send.dimse): dcmtk's storescp.
+        Storescp pacs = Storescp.start(tmp.resolve("pacs"));
         Map<String, String> extra = Map.of(
+                StunetConfig.DICOM_SEND_DIMSE.name(), pacs.destination(),
                 StunetConfig.DICOM_SCP_ENABLED.name(), "true",
                 StunetConfig.DICOM_SCP_PORT.name(), "0",
                 StunetConfig.DICOM_SPOOL_DIR.name(), tmp.resolve("spool").toString(),
@@ -172,7 +176,8 @@ class DicomCaseTest {
                 StunetConfig.INGEST_UPLOAD_DIR.name(), tmp.resolve("uploads").toString(),
                 StunetConfig.DICOM_SEND_STOW_URL.name(), "http://127.0.0.1:" + destination.getAddress().getPort() + "/pacs",
                 StunetConfig.DICOM_SEND_STOW_TOKEN.name(), "destination-token");
-        try (AutoCloseable stopDestination = () -> destination.stop(0);
+        try (Storescp stopPacs = pacs;
+             AutoCloseable stopDestination = () -> destination.stop(0);
              Harness h = new Harness(tmp.resolve("svc-work"), model, extra)) {
             h.deploy(EnumSet.allOf(StageDeployment.Role.class));
             IngestService ingest = new IngestService(h.runtime, ModelCard.load(model).modelSha256(), h.options);
@@ -202,6 +207,10 @@ class DicomCaseTest {
                     Files.write(dir.resolve("seg.dcm"), seg.body());
                     // Sent to the destination before COMPLETED: one multipart part holding exactly the stored SEG.
                     assertEquals(1, sent.stream().filter(b -> partIs(b, seg.body())).count(), "SEG of " + caseId + " not sent once");
+                    // And stored at the PACS: the same data set, bit for bit.
+                    byte[] segDataset = Arrays.copyOfRange(seg.body(), DicomReader.datasetOffset(seg.body()), seg.body().length);
+                    assertEquals(1, pacs.received().stream().filter(f -> sameDataset(f, segDataset)).count(),
+                            "SEG of " + caseId + " not stored at the PACS once");
                     Files.write(dir.resolve("mask.nii.gz"), get(ingest.port(), "/v1/cases/" + caseId + "/mask").body());
                     String uid = new String(Files.readAllBytes(dir.resolve("seg.dcm")), StandardCharsets.ISO_8859_1);
                     Path source = uid.contains(seriesUid(series)) ? series : stowSeries;
@@ -218,9 +227,19 @@ class DicomCaseTest {
                 Thread.sleep(3000);
                 assertEquals(before, h.view.snapshot().size(), "a series sent again became a new case");
                 assertEquals(2, sent.size(), "one STOW-RS request per SEG");
+                assertEquals(2, pacs.received().size(), "one C-STORE per SEG");
             } finally {
                 ingest.close();
             }
+        }
+    }
+
+    private static boolean sameDataset(Path part10, byte[] dataset) {
+        try {
+            byte[] b = Files.readAllBytes(part10);
+            return Arrays.equals(b, DicomReader.datasetOffset(b), b.length, dataset, 0, dataset.length);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
         }
     }
 

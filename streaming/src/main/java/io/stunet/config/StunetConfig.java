@@ -185,6 +185,12 @@ public final class StunetConfig {
             "Bearer token sent with each STOW-RS request to `dicom.send.stow.url`; empty: no Authorization header.");
     public static final ConfigKey DICOM_SEND_STOW_TIMEOUT_MS = key("dicom.send.stow.timeout.ms", INT, "30000", 100,
             "Connect timeout and response timeout of a STOW-RS send; either is a retriable failure.");
+    public static final ConfigKey DICOM_SEND_DIMSE = key("dicom.send.dimse", STRING, "", 0,
+            "DIMSE application entity (a PACS) that receives each new DICOM SEG by C-STORE, as `AE@host:port`; empty: none sent.");
+    public static final ConfigKey DICOM_SEND_DIMSE_CALLING_AE = key("dicom.send.dimse.calling.ae", STRING, "STUNET", 0,
+            "Our AE title in the C-STORE associations to `dicom.send.dimse`.");
+    public static final ConfigKey DICOM_SEND_DIMSE_TIMEOUT_MS = key("dicom.send.dimse.timeout.ms", INT, "30000", 100,
+            "Longest one C-STORE send may take, connect to release; past it the send is a retriable failure.");
 
     /** Prefix of the pass-through Kafka client properties. */
     public static final String KAFKA_CLIENT_PREFIX = "kafka.client.";

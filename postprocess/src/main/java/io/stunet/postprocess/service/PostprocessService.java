@@ -57,8 +57,8 @@ import java.util.Optional;
  * series (ingest stored its {@link BlobKeys#dicomSeries} description) is finished with a
  * {@link SegSource} and so gets a DICOM SEG too. Every artifact it returns is stored
  * as {@code cases/{id}/{kind's store name}} and, when an outbox directory is configured,
- * written there as {@code NAME + kind's suffix} through {@link AtomicFiles}; when a
- * {@link StowSender} is configured the SEG is sent to its DICOMweb destination; then
+ * written there as {@code NAME + kind's suffix} through {@link AtomicFiles}; the SEG is
+ * delivered to every configured {@link SegDestination} (STOW-RS, C-STORE); then
  * {@link CaseCompleted} is published with status COMPLETED. Statistics are stored last, so
  * with them in the store every output is: a case whose outputs are already stored is not
  * assembled again (redelivery after a crash), its completion is republished from the stored
@@ -73,7 +73,7 @@ public final class PostprocessService {
     private final ModelCard card;
     private final String version;
     private final Path outbox;
-    private final StowSender stow;
+    private final List<SegDestination> destinations;
     private final WorkerExecutor workers;
     private final SlabLedger ledger = new SlabLedger(4096);
     private final Counter completions;
@@ -83,16 +83,16 @@ public final class PostprocessService {
      * @param threads worker threads for assembly and export (each holds a case in memory)
      * @param version the program version recorded in the outputs' provenance and in the DICOM SEG
      *                of cases whose input was a series
-     * @param stow    destination each new SEG is sent to by STOW-RS, or {@code null} for none
+     * @param destinations where each new SEG is delivered (in this order), none for none
      */
     public PostprocessService(StreamingRuntime runtime, ModelCard card, Path outbox, int threads, String version,
-                              StowSender stow) {
+                              List<SegDestination> destinations) {
         this.runtime = runtime;
         this.finisher = new CaseFinisher(card);
         this.card = card;
         this.version = version;
         this.outbox = outbox;
-        this.stow = stow;
+        this.destinations = List.copyOf(destinations);
         this.workers = runtime.vertx().createSharedWorkerExecutor("stunet-postprocess", threads);
         this.completions = Counter.builder("stunet_cases_completed_total").register(runtime.metrics().registry());
     }
@@ -192,12 +192,15 @@ public final class PostprocessService {
                 writeToOutbox(a.fileName(name), a.bytes());
             }
         }
-        // The SEG goes to the destination before statistics are stored: a failed send (retried by
-        // the stage) then finds the case incomplete and assembles and sends it again, and with
-        // statistics stored the SEG was delivered, so completedAgain need not resend it.
+        // The SEG goes to the destinations before statistics are stored: a failed send (retried by
+        // the stage) then finds the case incomplete and assembles and sends it again (to every
+        // destination), and with statistics stored the SEG was delivered, so completedAgain need
+        // not resend it.
         Optional<CaseArtifact> seg = done.artifact(CaseArtifact.Kind.SEG);
-        if (stow != null && seg.isPresent()) {
-            stow.send(caseId, seg.get().bytes());
+        if (seg.isPresent()) {
+            for (SegDestination d : destinations) {
+                d.deliver(caseId, seg.get().bytes());
+            }
         }
         // Statistics last: with them stored every other output is (CaseOutputs.present), so a
         // redelivery after a crash republishes instead of rewriting.

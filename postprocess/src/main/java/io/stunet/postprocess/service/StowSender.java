@@ -26,7 +26,7 @@ import java.util.UUID;
  * status in the message. The token is never logged or put into a message, and the response
  * body is discarded unread (a destination's failure report may echo patient attributes).
  */
-public final class StowSender {
+public final class StowSender implements SegDestination {
     private static final Logger LOG = LoggerFactory.getLogger(StowSender.class);
 
     private final URI studies;
@@ -107,6 +107,11 @@ public final class StowSender {
         }
         LOG.info("event=stow_sent case={} target={} status={} bytes={} ms={}", caseId, studies, status, dicom.length, ms);
         return status;
+    }
+
+    @Override
+    public void deliver(String caseId, byte[] seg) {
+        send(caseId, seg);
     }
 
     /** The body: one part with the object's bytes unchanged, CRLF framing per RFC 2046. */
