@@ -4,11 +4,6 @@ import io.stunet.broker.EmbeddedKafka;
 import io.stunet.config.StunetConfig;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
-import io.stunet.records.CaseState;
-import io.stunet.records.CaseStatus;
-import io.stunet.records.CaseSubmitted;
-import io.stunet.topics.Topics;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -33,7 +28,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static io.stunet.kafka.KafkaTestSupport.await;
-import static io.stunet.kafka.KafkaTestSupport.submitted;
+import static io.stunet.kafka.KafkaTestSupport.carryOneCase;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -153,22 +148,7 @@ class KafkaScramTlsTest {
         assertEquals("SASL_SSL", config.kafkaClientProperties().get("security.protocol"));
         assertEquals("****", config.describe().get("kafka.client.sasl.jaas.config"));
         assertFalse(config.describe().toString().contains(PASSWORD));
-        Vertx vertx = Vertx.vertx();
-        try (StreamingRuntime runtime = StreamingRuntime.start(vertx, config, "scram", null)) {
-            StageConsumer<CaseSubmitted> stage = runtime.stage("scram", Topics.CASE_SUBMITTED, CaseSubmitted.class,
-                    in -> Future.succeededFuture(List.of(Outbound.status(
-                            CaseStatus.of(in.value().caseId(), CaseState.PREPROCESSING, 0.1, "scram")))), null);
-            stage.start();
-            try (CaseStatusView view = runtime.statusView().start()) {
-                CaseSubmitted c = submitted(700);
-                runtime.publisher().publish(Outbound.of(Topics.CASE_SUBMITTED, c)).await(30, TimeUnit.SECONDS);
-                await("the stage's status through SCRAM over TLS", Duration.ofSeconds(60),
-                        () -> view.get(c.caseId()).map(s -> s.state() == CaseState.PREPROCESSING).orElse(false));
-            }
-            stage.stop().await(30, TimeUnit.SECONDS);
-        } finally {
-            vertx.close().await(30, TimeUnit.SECONDS);
-        }
+        carryOneCase(config, "scram", 700);
     }
 
     @Test

@@ -8,11 +8,7 @@ import io.stunet.broker.EmbeddedKafka;
 import io.stunet.config.StunetConfig;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
-import io.stunet.records.CaseState;
-import io.stunet.records.CaseStatus;
-import io.stunet.records.CaseSubmitted;
 import io.stunet.topics.Topics;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,14 +18,13 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-import static io.stunet.kafka.KafkaTestSupport.await;
+import static io.stunet.kafka.KafkaTestSupport.carryOneCase;
 import static io.stunet.kafka.KafkaTestSupport.submitted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -99,21 +94,9 @@ class KafkaSecurityTest {
         logs.start();
         root.addAppender(logs);
         kafkaClients.setLevel(Level.INFO);
-        Vertx vertx = Vertx.vertx();
-        try (StreamingRuntime runtime = StreamingRuntime.start(vertx, config, "secure", null)) {
-            StageConsumer<CaseSubmitted> stage = runtime.stage("secure", Topics.CASE_SUBMITTED, CaseSubmitted.class,
-                    in -> Future.succeededFuture(List.of(Outbound.status(
-                            CaseStatus.of(in.value().caseId(), CaseState.PREPROCESSING, 0.1, "secure")))), null);
-            stage.start();
-            try (CaseStatusView view = runtime.statusView().start()) {
-                CaseSubmitted c = submitted(500);
-                runtime.publisher().publish(Outbound.of(Topics.CASE_SUBMITTED, c)).await(30, TimeUnit.SECONDS);
-                await("the stage's status through SASL", Duration.ofSeconds(60),
-                        () -> view.get(c.caseId()).map(s -> s.state() == CaseState.PREPROCESSING).orElse(false));
-            }
-            stage.stop().await(30, TimeUnit.SECONDS);
+        try {
+            carryOneCase(config, "secure", 500);
         } finally {
-            vertx.close().await(30, TimeUnit.SECONDS);
             root.detachAppender(logs);
             kafkaClients.setLevel(before);
         }

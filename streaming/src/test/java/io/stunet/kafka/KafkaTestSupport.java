@@ -2,31 +2,31 @@ package io.stunet.kafka;
 
 import io.stunet.records.BlobRef;
 import io.stunet.records.CaseIds;
+import io.stunet.config.StunetConfig;
+import io.stunet.records.CaseState;
+import io.stunet.records.CaseStatus;
 import io.stunet.records.CaseSubmitted;
+import io.stunet.topics.Topics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.stunet.records.RecordCodec;
 import io.stunet.records.StunetRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /** Plain Kafka client helpers for tests against the embedded broker. */
@@ -79,6 +79,31 @@ final class KafkaTestSupport {
                 throw new AssertionError("timed out waiting for " + what);
             }
             Thread.sleep(20);
+        }
+    }
+
+    /**
+     * A runtime on {@code config} (topic creation included), a stage that answers each
+     * submission with a PREPROCESSING status, and the status view: publishes one case and waits
+     * until the view shows the stage's status, i.e. a record went through publisher, stage
+     * consumer and view.
+     */
+    static void carryOneCase(StunetConfig config, String name, int i) throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try (StreamingRuntime runtime = StreamingRuntime.start(vertx, config, name, null)) {
+            StageConsumer<CaseSubmitted> stage = runtime.stage(name, Topics.CASE_SUBMITTED, CaseSubmitted.class,
+                    in -> Future.succeededFuture(List.of(Outbound.status(
+                            CaseStatus.of(in.value().caseId(), CaseState.PREPROCESSING, 0.1, name)))), null);
+            stage.start();
+            try (CaseStatusView view = runtime.statusView().start()) {
+                CaseSubmitted c = submitted(i);
+                runtime.publisher().publish(Outbound.of(Topics.CASE_SUBMITTED, c)).await(30, TimeUnit.SECONDS);
+                await("the stage's status through " + name, Duration.ofSeconds(60),
+                        () -> view.get(c.caseId()).map(st -> st.state() == CaseState.PREPROCESSING).orElse(false));
+            }
+            stage.stop().await(30, TimeUnit.SECONDS);
+        } finally {
+            vertx.close().await(30, TimeUnit.SECONDS);
         }
     }
 }

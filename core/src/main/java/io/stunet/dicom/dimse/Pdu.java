@@ -104,6 +104,23 @@ public final class Pdu {
         return true;
     }
 
+    /** Receives one (sub-)item: its type and its value. */
+    private interface ItemVisitor {
+        void item(int type, ByteBuffer value);
+    }
+
+    /** Walks the items (or sub-items) from {@code b}'s position to its limit: type, reserved byte, 2-byte length, value. */
+    private static void items(ByteBuffer b, ItemVisitor visitor) {
+        while (b.hasRemaining()) {
+            int type = b.get() & 0xFF;
+            b.get();
+            int len = b.getShort() & 0xFFFF;
+            ByteBuffer value = b.slice(b.position(), len);
+            b.position(b.position() + len);
+            visitor.item(type, value);
+        }
+    }
+
     /** Parses this A-ASSOCIATE-RQ's body. */
     public AssociateRq associateRq() throws ProtocolException {
         ByteBuffer b = ByteBuffer.wrap(body);
@@ -114,25 +131,20 @@ public final class Pdu {
             String calling = ascii(b, 16).trim();
             byte[] reserved = new byte[32];
             b.get(reserved);
-            String appContext = null;
+            String[] appContext = {null};
             List<Proposed> contexts = new ArrayList<>();
-            long maxPdu = 0;
-            while (b.hasRemaining()) {
-                int itemType = b.get() & 0xFF;
-                b.get();
-                int len = b.getShort() & 0xFFFF;
-                ByteBuffer item = b.slice(b.position(), len);
-                b.position(b.position() + len);
-                switch (itemType) {
-                    case 0x10 -> appContext = uid(item, len);
+            long[] maxPdu = {0};
+            items(b, (type, item) -> {
+                switch (type) {
+                    case 0x10 -> appContext[0] = uid(item);
                     case 0x20 -> contexts.add(proposed(item));
-                    case 0x50 -> maxPdu = userInformation(item);
+                    case 0x50 -> maxPdu[0] = userInformation(item);
                     default -> {
                         // Other items (none defined for a request today) are skipped, as PS3.8 asks.
                     }
                 }
-            }
-            return new AssociateRq(called, calling, appContext, contexts, maxPdu, reserved);
+            });
+            return new AssociateRq(called, calling, appContext[0], contexts, maxPdu[0], reserved);
         } catch (RuntimeException e) {
             throw new ProtocolException(ABORT_INVALID_PARAMETER, "malformed A-ASSOCIATE-RQ");
         }
@@ -141,36 +153,27 @@ public final class Pdu {
     private static Proposed proposed(ByteBuffer item) {
         int id = item.get() & 0xFF;
         item.position(4);
-        String abstractSyntax = null;
+        String[] abstractSyntax = {null};
         List<String> syntaxes = new ArrayList<>();
-        while (item.hasRemaining()) {
-            int sub = item.get() & 0xFF;
-            item.get();
-            int len = item.getShort() & 0xFFFF;
-            ByteBuffer value = item.slice(item.position(), len);
-            item.position(item.position() + len);
+        items(item, (sub, value) -> {
             if (sub == 0x30) {
-                abstractSyntax = uid(value, len);
+                abstractSyntax[0] = uid(value);
             } else if (sub == 0x40) {
-                syntaxes.add(uid(value, len));
+                syntaxes.add(uid(value));
             }
-        }
-        return new Proposed(id, abstractSyntax, syntaxes);
+        });
+        return new Proposed(id, abstractSyntax[0], syntaxes);
     }
 
     /** The maximum-length sub-item of user information (0 = unlimited). */
     private static long userInformation(ByteBuffer item) {
-        long max = 0;
-        while (item.hasRemaining()) {
-            int sub = item.get() & 0xFF;
-            item.get();
-            int len = item.getShort() & 0xFFFF;
-            if (sub == 0x51 && len == 4) {
-                max = item.getInt(item.position()) & 0xFFFFFFFFL;
+        long[] max = {0};
+        items(item, (sub, value) -> {
+            if (sub == 0x51 && value.remaining() == 4) {
+                max[0] = value.getInt(0) & 0xFFFFFFFFL;
             }
-            item.position(item.position() + len);
-        }
-        return max;
+        });
+        return max[0];
     }
 
     private static String ascii(ByteBuffer b, int n) {
@@ -179,10 +182,11 @@ public final class Pdu {
         return new String(raw, StandardCharsets.US_ASCII);
     }
 
-    private static String uid(ByteBuffer b, int len) {
-        byte[] raw = new byte[len];
+    /** A UID (sub-)item value without its padding. */
+    private static String uid(ByteBuffer b) {
+        byte[] raw = new byte[b.remaining()];
         b.get(raw);
-        int n = len;
+        int n = raw.length;
         while (n > 0 && (raw[n - 1] == 0 || raw[n - 1] == ' ')) {
             n--;
         }
@@ -197,15 +201,7 @@ public final class Pdu {
     }
 
     public static byte[] associateAc(AssociateRq rq, List<Answer> answers, long ourMaxPdu) {
-        ByteArrayOutputStream v = new ByteArrayOutputStream(256);
-        v.write(0);
-        v.write(1);
-        v.write(0);
-        v.write(0);
-        v.writeBytes(aeField(rq.calledAe()));
-        v.writeBytes(aeField(rq.callingAe()));
-        v.writeBytes(rq.reserved());
-        item(v, 0x10, DicomUids.APPLICATION_CONTEXT.getBytes(StandardCharsets.US_ASCII));
+        ByteArrayOutputStream v = associateHeader(rq.calledAe(), rq.callingAe(), rq.reserved());
         for (Answer a : answers) {
             ByteArrayOutputStream pc = new ByteArrayOutputStream();
             pc.write(a.id());
@@ -224,15 +220,7 @@ public final class Pdu {
      * (ids odd, PS3.8 9.3.2.2), with our maximum PDU length and implementation identity.
      */
     public static byte[] encodeAssociateRq(String calledAe, String callingAe, List<Proposed> contexts, long ourMaxPdu) {
-        ByteArrayOutputStream v = new ByteArrayOutputStream(256);
-        v.write(0);
-        v.write(1);
-        v.write(0);
-        v.write(0);
-        v.writeBytes(aeField(calledAe));
-        v.writeBytes(aeField(callingAe));
-        v.writeBytes(new byte[32]);
-        item(v, 0x10, DicomUids.APPLICATION_CONTEXT.getBytes(StandardCharsets.US_ASCII));
+        ByteArrayOutputStream v = associateHeader(calledAe, callingAe, new byte[32]);
         for (Proposed p : contexts) {
             ByteArrayOutputStream pc = new ByteArrayOutputStream();
             pc.write(p.id());
@@ -247,6 +235,20 @@ public final class Pdu {
         }
         userInformation(v, ourMaxPdu);
         return pdu(ASSOCIATE_RQ, v.toByteArray());
+    }
+
+    /** The fields an A-ASSOCIATE-RQ and -AC share: protocol version, AE titles, reserved bytes, application context. */
+    private static ByteArrayOutputStream associateHeader(String calledAe, String callingAe, byte[] reserved) {
+        ByteArrayOutputStream v = new ByteArrayOutputStream(256);
+        v.write(0);
+        v.write(1);
+        v.write(0);
+        v.write(0);
+        v.writeBytes(aeField(calledAe));
+        v.writeBytes(aeField(callingAe));
+        v.writeBytes(reserved);
+        item(v, 0x10, DicomUids.APPLICATION_CONTEXT.getBytes(StandardCharsets.US_ASCII));
+        return v;
     }
 
     /** The user information item: maximum length, implementation class UID and version name. */
@@ -268,35 +270,25 @@ public final class Pdu {
         try {
             b.position(68);
             List<Answer> answers = new ArrayList<>();
-            long maxPdu = 0;
-            while (b.hasRemaining()) {
-                int itemType = b.get() & 0xFF;
-                b.get();
-                int len = b.getShort() & 0xFFFF;
-                ByteBuffer item = b.slice(b.position(), len);
-                b.position(b.position() + len);
-                if (itemType == 0x21) {
+            long[] maxPdu = {0};
+            items(b, (type, item) -> {
+                if (type == 0x21) {
                     int id = item.get() & 0xFF;
                     item.get();
                     int result = item.get() & 0xFF;
                     item.get();
-                    String ts = null;
-                    while (item.hasRemaining()) {
-                        int sub = item.get() & 0xFF;
-                        item.get();
-                        int n = item.getShort() & 0xFFFF;
-                        ByteBuffer value = item.slice(item.position(), n);
-                        item.position(item.position() + n);
+                    String[] ts = {null};
+                    items(item, (sub, value) -> {
                         if (sub == 0x40) {
-                            ts = uid(value, n);
+                            ts[0] = uid(value);
                         }
-                    }
-                    answers.add(new Answer(id, result, ts));
-                } else if (itemType == 0x50) {
-                    maxPdu = userInformation(item);
+                    });
+                    answers.add(new Answer(id, result, ts[0]));
+                } else if (type == 0x50) {
+                    maxPdu[0] = userInformation(item);
                 }
-            }
-            return new AssociateAc(answers, maxPdu);
+            });
+            return new AssociateAc(answers, maxPdu[0]);
         } catch (RuntimeException e) {
             throw new ProtocolException(ABORT_INVALID_PARAMETER, "malformed A-ASSOCIATE-AC");
         }
