@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stunet.nifti.NiftiReader;
 import io.stunet.nifti.NiftiWriter;
+import io.stunet.testing.FullCollections;
 import io.stunet.testing.TestData;
 import io.stunet.volume.DataType;
 import io.stunet.volume.Volume;
@@ -105,8 +106,11 @@ class PredictCommandTest {
         Files.write(in.resolve("truncated.nii.gz"), Arrays.copyOf(whole, whole.length / 2));
         Path out = tmp.resolve("out");
 
+        long collections = FullCollections.count();
         Run run = predict(in.toString(), "--out", out.toString(), "--no-tta");
         assertEquals(StunetCommand.EXIT_FAILURE, run.exit(), run.out());
+        // The finished case's garbage is collected before each next case (the heap then peaks at the largest case).
+        assertTrue(FullCollections.count() - collections >= 2, "full collections between the three cases");
         assertTrue(Files.exists(out.resolve("good_seg.nii.gz")), run.out());
         assertTrue(run.out().contains("fourd: UNSUPPORTED_DIMENSIONS"), run.out());
         assertTrue(run.out().contains("truncated: TRUNCATED_DATA"), run.out());

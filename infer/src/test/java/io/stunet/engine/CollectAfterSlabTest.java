@@ -1,11 +1,10 @@
 package io.stunet.engine;
 
+import io.stunet.testing.FullCollections;
 import io.stunet.window.VolumeSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -17,18 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CollectAfterSlabTest {
     @TempDir
     Path dir;
-
-    /** Full (old-generation) collections so far, whichever collector the test JVM runs. */
-    private static long fullCollections() {
-        long n = 0;
-        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-            String name = gc.getName();
-            if (name.contains("Old") || name.contains("MarkSweep")) {
-                n += gc.getCollectionCount();
-            }
-        }
-        return n;
-    }
 
     private static byte[] labels(Path model, VolumeSource src, boolean collect) throws Exception {
         EngineOptions o = new EngineOptions().classes(3).patch(8, 8, 8).tta(false).devices(List.of("cpu"))
@@ -51,9 +38,9 @@ class CollectAfterSlabTest {
         Path model = Reference.net(dir, "gc", 1, 3, 2);
         VolumeSource src = VolumeSource.of(Reference.volume(1, shape, 1), 1, shape);
         byte[] plain = labels(model, src, false);
-        long before = fullCollections();
+        long before = FullCollections.count();
         byte[] collected = labels(model, src, true);
-        long after = fullCollections();
+        long after = FullCollections.count();
         assertTrue(after - before >= 2, "full collections during two slabs: " + (after - before));
         assertArrayEquals(plain, collected);
     }
