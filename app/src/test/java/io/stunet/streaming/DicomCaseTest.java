@@ -227,6 +227,12 @@ class DicomCaseTest {
                 assertEquals(before, h.view.snapshot().size(), "a series sent again became a new case");
                 assertEquals(2, sent.size(), "one STOW-RS request per SEG");
                 assertEquals(2, pacs.received().size(), "one C-STORE per SEG");
+                String scrape = h.runtime.metrics().scrape();
+                for (String kind : List.of("stow", "dimse")) {
+                    assertTrue(java.util.regex.Pattern.compile("stunet_seg_deliveries_total\\{destination=\"" + kind
+                            + "\",outcome=\"sent\"[^}]*} 2\\.0").matcher(scrape).find(), kind + " deliveries in /metrics:\n" + scrape);
+                    assertTrue(scrape.contains("stunet_seg_delivery_seconds_count{destination=\"" + kind + "\""), scrape);
+                }
             } finally {
                 ingest.close();
             }

@@ -31,6 +31,11 @@ public final class CStoreSender implements SegDestination {
     }
 
     @Override
+    public String kind() {
+        return "dimse";
+    }
+
+    @Override
     public void deliver(String caseId, byte[] seg) {
         long started = System.nanoTime();
         StoreScu.Outcome o;

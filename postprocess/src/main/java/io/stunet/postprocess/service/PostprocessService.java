@@ -1,6 +1,7 @@
 package io.stunet.postprocess.service;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
 import io.stunet.files.AtomicFiles;
@@ -199,7 +200,7 @@ public final class PostprocessService {
         Optional<CaseArtifact> seg = done.artifact(CaseArtifact.Kind.SEG);
         if (seg.isPresent()) {
             for (SegDestination d : destinations) {
-                d.deliver(caseId, seg.get().bytes());
+                deliver(d, caseId, seg.get().bytes());
             }
         }
         // Statistics last: with them stored every other output is (CaseOutputs.present), so a
@@ -207,6 +208,21 @@ public final class PostprocessService {
         stored.put(stats.kind(), store.put(BlobKeys.output(caseId, stats.storeName()), stats.bytes()));
         completions.increment();
         return completion(caseId, manifest.inputName(), stored.get(CaseArtifact.Kind.MASK), stored.get(CaseArtifact.Kind.STATS), slabCount);
+    }
+
+    /** One delivery, counted and timed per destination kind ({@code stunet_seg_deliveries_total}, {@code stunet_seg_delivery_seconds}). */
+    private void deliver(SegDestination d, String caseId, byte[] seg) {
+        MeterRegistry registry = runtime.metrics().registry();
+        long started = System.nanoTime();
+        String outcome = "failed";
+        try {
+            d.deliver(caseId, seg);
+            outcome = "sent";
+        } finally {
+            registry.counter("stunet_seg_deliveries_total", "destination", d.kind(), "outcome", outcome).increment();
+            registry.timer("stunet_seg_delivery_seconds", "destination", d.kind())
+                    .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
     }
 
     private void writeToOutbox(String fileName, byte[] bytes) {

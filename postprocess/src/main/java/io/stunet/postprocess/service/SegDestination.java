@@ -9,4 +9,7 @@ package io.stunet.postprocess.service;
 public interface SegDestination {
     /** Delivers one SEG (a Part 10 object) of a case. */
     void deliver(String caseId, byte[] seg);
+
+    /** The protocol, as the delivery metrics tag it: {@code stow} or {@code dimse}. */
+    String kind();
 }

@@ -114,6 +114,11 @@ public final class StowSender implements SegDestination {
         send(caseId, seg);
     }
 
+    @Override
+    public String kind() {
+        return "stow";
+    }
+
     /** The body: one part with the object's bytes unchanged, CRLF framing per RFC 2046. */
     static byte[] multipart(String boundary, byte[] dicom) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(dicom.length + 256);
