@@ -86,6 +86,7 @@ public final class StageDeployment implements AutoCloseable {
                         StunetVersion.get(), segDestinations(config));
                 d.resources.add(post::close);
                 d.start(post.verticle());
+                post.checkDestinations();
             }
             if (roles.contains(Role.INFER)) {
                 d.engine = InferenceEngine.open(card.modelFile(),

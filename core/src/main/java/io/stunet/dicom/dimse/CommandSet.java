@@ -99,6 +99,12 @@ public final class CommandSet {
                 .putUid(AFFECTED_SOP_INSTANCE, sopInstance);
     }
 
+    /** A C-ECHO-RQ (Verification), without a data set. */
+    public static CommandSet echoRq(int messageId) {
+        return new CommandSet().putUid(AFFECTED_SOP_CLASS, DicomUids.VERIFICATION).putUs(COMMAND_FIELD, C_ECHO_RQ)
+                .putUs(MESSAGE_ID, messageId).putUs(DATASET_TYPE, NO_DATASET);
+    }
+
     /** A text element (e.g. the error comment of a response) without its padding, or null. */
     public String text(int element) {
         byte[] v = elements.get(element);

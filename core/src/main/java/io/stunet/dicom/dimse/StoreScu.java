@@ -22,9 +22,10 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * A storage SCU (PS3.4 annex B; PS3.7 C-STORE; PS3.8 as association requestor): one
- * association per object to a remote application entity, proposing the object's SOP class
- * with its own transfer syntax (so its bytes go unchanged), one C-STORE, then release.
+ * A storage SCU (PS3.4 annex B; PS3.7 C-STORE and C-ECHO; PS3.8 as association requestor):
+ * one association per object to a remote application entity, proposing the object's SOP
+ * class with its own transfer syntax (so its bytes go unchanged), one C-STORE, then release;
+ * or one C-ECHO to check the destination.
  * Blocking, and bounded by the timeout from connect to release; calls may run concurrently
  * (each has its own association).
  */
@@ -113,6 +114,35 @@ public final class StoreScu {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "a DICOM object to send needs its SOP class, instance and transfer syntax");
         }
         byte[] dataset = Arrays.copyOfRange(part10, DicomReader.datasetOffset(part10), part10.length);
+        CommandSet rsp = exchange(sopClass, syntax, CommandSet.storeRq(1, sopClass, sopInstance), dataset);
+        int status = rsp.us(CommandSet.STATUS);
+        String comment = rsp.text(CommandSet.ERROR_COMMENT);
+        if (!DicomStatus.stored(status)) {
+            throw unavailable("refused the object with status " + DicomStatus.hex(status)
+                    + (comment == null || comment.isEmpty() ? "" : " (" + comment + ")"), null);
+        }
+        return new Outcome(status, comment);
+    }
+
+    /**
+     * C-ECHO: whether the destination accepts an association from us and answers
+     * Verification, e.g. to check a configured destination before the first object goes there.
+     *
+     * @throws StunetException {@code UNAVAILABLE}, as for {@link #send}
+     */
+    public void echo() {
+        CommandSet rsp = exchange(DicomUids.VERIFICATION, DicomUids.IMPLICIT_VR_LE, CommandSet.echoRq(1), null);
+        int status = rsp.us(CommandSet.STATUS);
+        if (status != DicomStatus.SUCCESS) {
+            throw unavailable("answered C-ECHO with status " + DicomStatus.hex(status), null);
+        }
+    }
+
+    /**
+     * One association: proposes {@code sopClass} in {@code syntax}, sends {@code request} (and
+     * {@code dataset}, when not null), returns the response, releases.
+     */
+    private CommandSet exchange(String sopClass, String syntax, CommandSet request, byte[] dataset) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(destination.host(), destination.port()), (int) Math.max(1, timeout.toMillis()));
@@ -122,24 +152,20 @@ public final class StoreScu {
                     List.of(new Pdu.Proposed(CONTEXT, sopClass, List.of(syntax))), MAX_PDU));
             out.flush();
             long peerMax = accepted(expect(socket, in, deadline, Pdu.ASSOCIATE_AC, "association"), sopClass, syntax);
-            Pdu.writePData(out, CONTEXT, true, CommandSet.storeRq(1, sopClass, sopInstance).encode(), peerMax);
-            Pdu.writePData(out, CONTEXT, false, dataset, peerMax);
-            CommandSet rsp = response(socket, in, deadline);
+            Pdu.writePData(out, CONTEXT, true, request.encode(), peerMax);
+            if (dataset != null) {
+                Pdu.writePData(out, CONTEXT, false, dataset, peerMax);
+            }
+            CommandSet rsp = response(socket, in, deadline, request.commandField() | CommandSet.RESPONSE_BIT);
             out.write(Pdu.releaseRq());
             out.flush();
-            // A release reply is courtesy: the object is stored (or refused) already.
+            // A release reply is courtesy: the request is answered already.
             try {
                 Pdu.read(socket, in, deadline, MAX_PDU);
             } catch (IOException e) {
                 // the destination closed without replying; nothing is lost
             }
-            int status = rsp.us(CommandSet.STATUS);
-            String comment = rsp.text(CommandSet.ERROR_COMMENT);
-            if (!DicomStatus.stored(status)) {
-                throw unavailable("refused the object with status " + DicomStatus.hex(status)
-                        + (comment == null || comment.isEmpty() ? "" : " (" + comment + ")"), null);
-            }
-            return new Outcome(status, comment);
+            return rsp;
         } catch (SocketTimeoutException e) {
             throw unavailable("did not answer within " + timeout.toMillis() + " ms", e);
         } catch (Pdu.ProtocolException e) {
@@ -188,20 +214,20 @@ public final class StoreScu {
         throw unavailable("answered without the proposed presentation context", null);
     }
 
-    /** Reassembles the C-STORE-RSP command from the P-DATA-TF PDUs that carry it. */
-    private CommandSet response(Socket socket, InputStream in, long deadline) throws IOException {
+    /** Reassembles the response command ({@code field}) from the P-DATA-TF PDUs that carry it. */
+    private CommandSet response(Socket socket, InputStream in, long deadline, int field) throws IOException {
         ByteArrayOutputStream command = new ByteArrayOutputStream();
         while (true) {
-            Pdu p = expect(socket, in, deadline, Pdu.P_DATA_TF, "C-STORE");
+            Pdu p = expect(socket, in, deadline, Pdu.P_DATA_TF, "request");
             for (Pdu.Pdv v : p.pdvs()) {
                 if (!v.command() || v.contextId() != CONTEXT) {
-                    throw new Pdu.ProtocolException(Pdu.ABORT_UNEXPECTED_PDU, "a C-STORE response carries one command");
+                    throw new Pdu.ProtocolException(Pdu.ABORT_UNEXPECTED_PDU, "a response carries one command");
                 }
                 command.write(p.body, v.offset(), v.length());
                 if (v.last()) {
                     CommandSet rsp = CommandSet.decode(command.toByteArray());
-                    if (rsp.commandField() != (CommandSet.C_STORE_RQ | CommandSet.RESPONSE_BIT)) {
-                        throw new Pdu.ProtocolException(Pdu.ABORT_UNEXPECTED_PDU, "not a C-STORE response");
+                    if (rsp.commandField() != field) {
+                        throw new Pdu.ProtocolException(Pdu.ABORT_UNEXPECTED_PDU, "not the response to our request");
                     }
                     return rsp;
                 }

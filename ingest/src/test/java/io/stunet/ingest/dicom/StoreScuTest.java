@@ -49,6 +49,7 @@ class StoreScuTest {
     void objectsReachStorescpWithTheirDataSetUnchanged() throws Exception {
         try (Storescp pacs = Storescp.start(tmp.resolve("pacs"))) {
             StoreScu scu = new StoreScu(StoreScu.Destination.parse(pacs.destination()), "STUNET", TIMEOUT);
+            scu.echo();
             List<Path> sent = List.of(Tools.PYDICOM_FILES.resolve("CT_small.dcm"), Tools.PYDICOM_FILES.resolve("MR_small.dcm"));
             for (Path f : sent) {
                 assertEquals(DicomStatus.SUCCESS, scu.send(Files.readAllBytes(f)).status(), f.getFileName().toString());
@@ -110,6 +111,9 @@ class StoreScuTest {
         assertEquals(ErrorCode.UNAVAILABLE, refused.code());
         assertTrue(refused.getMessage().startsWith("DICOM destination PACS@127.0.0.1:" + closed + " unreachable"),
                 refused.getMessage());
+        StunetException noEcho = assertThrows(StunetException.class,
+                () -> new StoreScu(StoreScu.Destination.parse("PACS@127.0.0.1:" + closed), "STUNET", TIMEOUT).echo());
+        assertEquals(ErrorCode.UNAVAILABLE, noEcho.code());
 
         try (Storescp refusing = Storescp.start(tmp.resolve("refusing"), "--refuse")) {
             StunetException e = assertThrows(StunetException.class,

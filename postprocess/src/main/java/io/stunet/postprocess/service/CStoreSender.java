@@ -36,6 +36,17 @@ public final class CStoreSender implements SegDestination {
     }
 
     @Override
+    public String address() {
+        return scu.destination().toString();
+    }
+
+    /** C-ECHO to the destination. */
+    @Override
+    public void check() {
+        scu.echo();
+    }
+
+    @Override
     public void deliver(String caseId, byte[] seg) {
         long started = System.nanoTime();
         StoreScu.Outcome o;

@@ -210,6 +210,28 @@ public final class PostprocessService {
         return completion(caseId, manifest.inputName(), stored.get(CaseArtifact.Kind.MASK), stored.get(CaseArtifact.Kind.STATS), slabCount);
     }
 
+    /**
+     * Checks each SEG destination once, in the background ({@link SegDestination#check}), and
+     * logs whether it answers ({@code event=seg_destination_checked} or
+     * {@code seg_destination_unreachable}), so a wrong address shows at start rather than at
+     * the first case. Never fails the stage: a destination may come up later.
+     */
+    public void checkDestinations() {
+        for (SegDestination d : destinations) {
+            workers.executeBlocking(() -> {
+                d.check();
+                return null;
+            }, false).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    LOG.info("event=seg_destination_checked destination={} target={}", d.kind(), d.address());
+                } else {
+                    LOG.warn("event=seg_destination_unreachable destination={} target={} message=\"{}\"", d.kind(), d.address(),
+                            ar.cause().getMessage());
+                }
+            });
+        }
+    }
+
     /** One delivery, counted and timed per destination kind ({@code stunet_seg_deliveries_total}, {@code stunet_seg_delivery_seconds}). */
     private void deliver(SegDestination d, String caseId, byte[] seg) {
         MeterRegistry registry = runtime.metrics().registry();

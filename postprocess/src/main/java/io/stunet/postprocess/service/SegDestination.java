@@ -12,4 +12,14 @@ public interface SegDestination {
 
     /** The protocol, as the delivery metrics tag it: {@code stow} or {@code dimse}. */
     String kind();
+
+    /** Where it delivers, for logs (no credentials). */
+    String address();
+
+    /**
+     * Checks that the destination answers, where the protocol has a request for that (C-ECHO
+     * for DIMSE; STOW-RS has none, so nothing is checked); throws {@code UNAVAILABLE} if not.
+     */
+    default void check() {
+    }
 }

@@ -119,6 +119,11 @@ public final class StowSender implements SegDestination {
         return "stow";
     }
 
+    @Override
+    public String address() {
+        return studies.toString();
+    }
+
     /** The body: one part with the object's bytes unchanged, CRLF framing per RFC 2046. */
     static byte[] multipart(String boundary, byte[] dicom) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(dicom.length + 256);
