@@ -85,10 +85,10 @@ class MultiProcessFaultTest {
             long start = System.nanoTime();
             Map<String, String> ids = c.submitAll(cohortA);
             ChildJvm[] victim = new ChildJvm[1];
+            // The first infer process seen with a slab in flight is the victim. (Waiting for a
+            // completion first could miss the window on a loaded machine: the cohort may finish
+            // between two polls of a lagging view.)
             Client.await(() -> {
-                if (c.completedCount(ids.keySet()) < 1) {
-                    return false;
-                }
                 for (ChildJvm i : infers) {
                     if (cl.inFlight(i, "infer") > 0) {
                         victim[0] = i;
@@ -96,7 +96,7 @@ class MultiProcessFaultTest {
                     }
                 }
                 return false;
-            }, COHORT_TIMEOUT, "no infer process was mid-slab after the first completion");
+            }, COHORT_TIMEOUT, "no infer process was ever mid-slab");
             ChildJvm survivor = infers.get(0) == victim[0] ? infers.get(1) : infers.get(0);
             int assigned = survivor.count("event=partitions_assigned stage=infer");
             long kill = System.nanoTime();
