@@ -98,8 +98,9 @@ public final class StoreScu {
     /**
      * Stores one Part 10 object at the destination.
      *
-     * @throws StunetException {@code INVALID_REQUEST} when the bytes are not a Part 10 object
-     *                         with SOP class and instance; {@code UNAVAILABLE} when the
+     * @throws StunetException the reader's {@code INVALID_DICOM} when the bytes are not a Part 10
+     *                         object, {@code INVALID_REQUEST} when its file meta lacks SOP class,
+     *                         instance or transfer syntax (both before any connection); {@code UNAVAILABLE} when the
      *                         destination cannot be reached or does not answer in time, rejects
      *                         or aborts the association, does not accept the SOP class with the
      *                         object's transfer syntax, or answers the C-STORE with a failure
