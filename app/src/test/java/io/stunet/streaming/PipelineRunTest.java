@@ -87,6 +87,19 @@ public class PipelineRunTest {
     }
 
     @Test
+    void runCollectsAfterEachSlabAndTakesTheDeliveryKeysFromItsConfiguration() throws Exception {
+        Path yaml = tmp.resolve("run.yaml");
+        java.nio.file.Files.writeString(yaml, "dicom.send.dimse: PACS@pacs.example.org:104\n");
+        PipelineRun.Options o = options(tmp.resolve("in-config"), tmp.resolve("out-config"), tmp.resolve("work-config"), 1, false);
+        PipelineRun.Options withFile = new PipelineRun.Options(o.input(), o.output(), o.model(), o.work(), o.devices(),
+                o.slabs(), o.tta(), o.step(), o.batch(), o.export(), o.preview(), o.classes(), o.perClass(), o.intake(), yaml,
+                o.timeout());
+        io.stunet.config.StunetConfig config = PipelineRun.config(withFile);
+        assertTrue(config.getBoolean(io.stunet.config.StunetConfig.INFER_COLLECT_AFTER_SLAB), "run collects after each slab");
+        assertEquals("PACS@pacs.example.org:104", config.getOptional(io.stunet.config.StunetConfig.DICOM_SEND_DIMSE));
+    }
+
+    @Test
     void runMasksAreBitIdenticalToPredictAndARerunReusesResults() throws Exception {
         Path input = samples(tmp.resolve("in"));
         Path expected = predict(input, tmp.resolve("predict"), true);
