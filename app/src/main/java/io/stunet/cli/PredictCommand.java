@@ -3,6 +3,7 @@ package io.stunet.cli;
 import io.stunet.engine.EngineListener;
 import io.stunet.engine.EngineOptions;
 import io.stunet.engine.InferenceEngine;
+import io.stunet.engine.NativeAllocator;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
 import io.stunet.cases.ClassSelection;
@@ -88,6 +89,10 @@ public final class PredictCommand implements Callable<Integer> {
                 .tta(seg.tta)
                 .step(seg.step)
                 .listener(progress);
+        String slowAllocator = NativeAllocator.warning(System.getenv(), options.devices());
+        if (slowAllocator != null) {
+            StunetCommand.progressOut(root).println(slowAllocator);
+        }
         try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), options)) {
             CaseSegmenter segmenter = new CaseSegmenter(card, engine, outputs, seg.slabs, StunetVersion.get());
             for (int i = 0; i < cases.size(); i++) {

@@ -3,6 +3,7 @@ package io.stunet.streaming;
 import io.stunet.config.StunetConfig;
 import io.stunet.engine.EngineOptions;
 import io.stunet.engine.InferenceEngine;
+import io.stunet.engine.NativeAllocator;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
 import io.stunet.infer.service.EngineMetrics;
@@ -30,6 +31,8 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The numerical stages of one JVM, built from the configuration and deployed as verticles on
@@ -57,6 +60,7 @@ public final class StageDeployment implements AutoCloseable {
         }
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(StageDeployment.class);
     private static final Duration DEPLOY_TIMEOUT = Duration.ofSeconds(120);
 
     private final StreamingRuntime runtime;
@@ -89,8 +93,14 @@ public final class StageDeployment implements AutoCloseable {
                 post.checkDestinations();
             }
             if (roles.contains(Role.INFER)) {
-                d.engine = InferenceEngine.open(card.modelFile(),
-                        engineOptions(config, card).listener(new EngineMetrics(runtime.metrics().registry())));
+                EngineOptions options = engineOptions(config, card).listener(new EngineMetrics(runtime.metrics().registry()));
+                String slowAllocator = NativeAllocator.warning(System.getenv(), options.devices());
+                if (slowAllocator != null) {
+                    LOG.warn(slowAllocator);
+                } else {
+                    LOG.info("native allocator: {}", NativeAllocator.describe(System.getenv()));
+                }
+                d.engine = InferenceEngine.open(card.modelFile(), options);
                 d.resources.add(d.engine);
                 InferService infer = new InferService(runtime, d.engine, threads);
                 d.resources.add(infer::close);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.stunet.engine.NativeAllocator;
 import io.stunet.testing.TestData;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -84,6 +85,8 @@ class StunetScriptTest {
             assertTrue(r.out().contains(flag + " "), flag + " missing: " + r.out());
         }
         assertTrue(Files.exists(root.resolve("out/example_ct_sm_seg.nii.gz")));
+        // STUNET_MALLOC=glibc (set by stunet(...)) leaves glibc's malloc as it comes: predict says what that costs.
+        assertTrue(r.err().contains("warning: the native allocator (glibc, freed memory returned to the kernel)"), r.err());
 
         // The flags are printed as the JVM starts, so a missing input (failing fast) shows them too.
         String missing = root.resolve("missing.nii.gz").toString();
@@ -105,11 +108,26 @@ class StunetScriptTest {
         assertFalse(inspect.out().contains("-XX:+UseSerialGC"), "other subcommands keep the JVM's defaults: " + inspect.out());
     }
 
+    @Test
+    void withoutJemallocTheLauncherMakesGlibcKeepFreedMemory() throws Exception {
+        // glibc-retain is what the default (auto) falls back to when libjemalloc2 is not installed.
+        Result kept = stunet(List.of("STUNET_MALLOC=glibc-retain"), "predict", TestData.nifti("example_ct_sm.nii.gz").toString(),
+                "--model", TestData.file("models/demo").toString(), "--no-tta", "--out", root.resolve("out-kept").toString());
+        assertEquals(0, kept.exit(), kept.err());
+        assertFalse(kept.err().contains("native allocator"), "the launcher's settings keep freed memory: " + kept.err());
+        assertTrue(Files.exists(root.resolve("out-kept/example_ct_sm_seg.nii.gz")));
+
+        Result bad = stunet(List.of("STUNET_MALLOC=tcmalloc"), "-V");
+        assertEquals(2, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("STUNET_MALLOC must be auto, glibc-retain or glibc"), bad.err());
+    }
+
     private Result stunet(List<String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("stunet").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile());
         pb.environment().keySet().removeAll(List.of("STUNET_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"));
+        pb.environment().keySet().removeAll(NativeAllocator.VARIABLES);
         // The JVM running this test goes first on the PATH.
         String javaHome = System.getProperty("java.home");
         pb.environment().put("PATH", javaHome + "/bin:" + pb.environment().getOrDefault("PATH", "/usr/bin:/bin"));

@@ -9,6 +9,7 @@ import io.stunet.engine.EngineListener;
 import io.stunet.engine.EngineOptions;
 import io.stunet.engine.InferenceEngine;
 import io.stunet.engine.MirrorSet;
+import io.stunet.engine.NativeAllocator;
 import io.stunet.export.ExportMode;
 import io.stunet.model.ModelCard;
 import io.stunet.nifti.NiftiHeader;
@@ -339,14 +340,13 @@ public final class InferBench {
 
     /**
      * Runs {@code cmd} in the repository root and returns its output. Engine children inherit
-     * this process's allocator ({@code ./stunet} preloads jemalloc when installed); {@code
+     * this process's allocator (what {@code ./stunet} chose, {@link NativeAllocator}); {@code
      * official} runs the command with glibc's malloc, as the official code runs by default.
      */
     private static String exec(List<String> cmd, boolean official) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root().toFile());
         if (official) {
-            pb.environment().remove("LD_PRELOAD");
-            pb.environment().remove("MALLOC_CONF");
+            pb.environment().keySet().removeAll(NativeAllocator.VARIABLES);
         }
         // glibc's per-thread malloc arenas keep freed libtorch buffers resident; two arenas are
         // enough for one device thread plus libtorch's pool (see docs/deploy.md).
@@ -410,11 +410,10 @@ public final class InferBench {
         makeNet(net, classes, 8);
         String heap = o.getOrDefault("heap", "2200m");
         List<String> parts = List.of(o.getOrDefault("parts", "predict,overhead,demo,stunet,throughput,length").split(","));
-        String preload = System.getenv("LD_PRELOAD");
         out.printf(Locale.ROOT, "# bench infer (%d classes, random TinySegNet width 8, 128^3 patches, %d cores, SIMD %s,"
                         + " engine malloc: %s; the Python reference runs with glibc's malloc)%n%n",
                 classes, Runtime.getRuntime().availableProcessors(), io.stunet.simd.Simd.available() ? "on" : "off",
-                preload != null && preload.contains("jemalloc") ? "jemalloc (" + System.getenv("MALLOC_CONF") + ")" : "glibc");
+                NativeAllocator.describe(System.getenv()));
 
         int[] caseShape = {224, 202, 244};
         Path caseVolume = work.resolve("case-224x202x244.f32");
@@ -767,9 +766,8 @@ public final class InferBench {
             full.addAll(cmd);
             ProcessBuilder pb = new ProcessBuilder(full).directory(root().toFile())
                     .redirectErrorStream(true).redirectOutput(log.toFile());
-            for (String v : List.of("LD_PRELOAD", "MALLOC_CONF", "STUNET_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
-                pb.environment().remove(v);
-            }
+            pb.environment().keySet().removeAll(NativeAllocator.VARIABLES);
+            pb.environment().keySet().removeAll(List.of("STUNET_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"));
             if (official) {
                 pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
             }

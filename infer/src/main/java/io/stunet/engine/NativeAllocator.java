@@ -1,0 +1,78 @@
+package io.stunet.engine;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Which native allocator this process runs with, read from the environment it was started
+ * with, and whether it keeps freed memory. libtorch allocates and frees its activations
+ * (hundreds of MB per 128^3 patch) on every forward pass on CPU; an allocator that hands such
+ * blocks back to the kernel page-faults them in again on the next pass, which makes CPU
+ * inference about 3x slower (docs/deploy.md, "Allocator"). {@code ./stunet} chooses a keeping
+ * allocator; a JVM started some other way may not have one.
+ */
+public final class NativeAllocator {
+    /** The environment variables that choose and configure the allocator (what {@code ./stunet} sets). */
+    public static final List<String> VARIABLES = List.of("LD_PRELOAD", "MALLOC_CONF", "MALLOC_MMAP_MAX_",
+            "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX", "THP_MEM_ALLOC_ENABLE");
+
+    private NativeAllocator() {
+    }
+
+    /** One line for logs and benchmark headers, e.g. {@code jemalloc (narenas:1,...)}. */
+    public static String describe(Map<String, String> env) {
+        String preload = env.getOrDefault("LD_PRELOAD", "");
+        if (preload.contains("jemalloc")) {
+            return "jemalloc (" + env.getOrDefault("MALLOC_CONF", "default settings") + ")";
+        }
+        if (!preload.isEmpty()) {
+            return "preloaded " + preload;
+        }
+        if (glibcKeeps(env)) {
+            return String.format(Locale.ROOT, "glibc, freed memory kept (MALLOC_MMAP_MAX_=0, MALLOC_TRIM_THRESHOLD_=%s,"
+                            + " MALLOC_ARENA_MAX=%s, THP_MEM_ALLOC_ENABLE=%s)", env.get("MALLOC_TRIM_THRESHOLD_"),
+                    env.getOrDefault("MALLOC_ARENA_MAX", "default"), env.getOrDefault("THP_MEM_ALLOC_ENABLE", "0"));
+        }
+        return "glibc, freed memory returned to the kernel";
+    }
+
+    /**
+     * Whether freed native memory stays with the process: jemalloc as {@code ./stunet} configures
+     * it, or glibc with mmap'd blocks off and trimming off. Another preloaded allocator is
+     * assumed to know what it does.
+     */
+    public static boolean keepsFreedMemory(Map<String, String> env) {
+        String preload = env.getOrDefault("LD_PRELOAD", "");
+        if (preload.contains("jemalloc")) {
+            return env.getOrDefault("MALLOC_CONF", "").contains("dirty_decay_ms:-1");
+        }
+        return !preload.isEmpty() || glibcKeeps(env);
+    }
+
+    /**
+     * The warning to show when CPU inference would run with an allocator that returns freed
+     * memory, or null when there is nothing to say.
+     */
+    public static String warning(Map<String, String> env, List<String> devices) {
+        boolean cpu = devices.stream().anyMatch(d -> d.strip().toLowerCase(Locale.ROOT).startsWith("cpu"));
+        if (!cpu || keepsFreedMemory(env)) {
+            return null;
+        }
+        return "warning: the native allocator (" + describe(env) + ") makes CPU inference about 3x slower;"
+                + " start through ./stunet, or set MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4611686018427387904"
+                + " MALLOC_ARENA_MAX=1 THP_MEM_ALLOC_ENABLE=1 (docs/deploy.md, \"Allocator\")";
+    }
+
+    private static boolean glibcKeeps(Map<String, String> env) {
+        return "0".equals(env.get("MALLOC_MMAP_MAX_")) && parsesAtLeast(env.get("MALLOC_TRIM_THRESHOLD_"), 1L << 40);
+    }
+
+    private static boolean parsesAtLeast(String value, long min) {
+        try {
+            return value != null && Long.parseUnsignedLong(value.strip()) >= min;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+}
