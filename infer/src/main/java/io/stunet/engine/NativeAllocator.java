@@ -29,12 +29,13 @@ public final class NativeAllocator {
         if (!preload.isEmpty()) {
             return "preloaded " + preload;
         }
+        String thp = hugePages(env) ? ", libtorch's large blocks on huge pages (THP_MEM_ALLOC_ENABLE=1)" : "";
         if (glibcKeeps(env)) {
             return String.format(Locale.ROOT, "glibc, freed memory kept (MALLOC_MMAP_MAX_=0, MALLOC_TRIM_THRESHOLD_=%s,"
-                            + " MALLOC_ARENA_MAX=%s, THP_MEM_ALLOC_ENABLE=%s)", env.get("MALLOC_TRIM_THRESHOLD_"),
-                    env.getOrDefault("MALLOC_ARENA_MAX", "default"), env.getOrDefault("THP_MEM_ALLOC_ENABLE", "0"));
+                            + " MALLOC_ARENA_MAX=%s)%s", env.get("MALLOC_TRIM_THRESHOLD_"),
+                    env.getOrDefault("MALLOC_ARENA_MAX", "default"), thp);
         }
-        return "glibc, freed memory returned to the kernel";
+        return "glibc, freed memory returned to the kernel" + thp;
     }
 
     /**
@@ -51,17 +52,20 @@ public final class NativeAllocator {
     }
 
     /**
-     * The warning to show when CPU inference would run with an allocator that returns freed
-     * memory, or null when there is nothing to say.
+     * The warning to show when CPU inference would run with glibc's malloc as it comes (freed
+     * memory returned, every block faulted in page by page), or null when there is nothing to say.
      */
     public static String warning(Map<String, String> env, List<String> devices) {
         boolean cpu = devices.stream().anyMatch(d -> d.strip().toLowerCase(Locale.ROOT).startsWith("cpu"));
-        if (!cpu || keepsFreedMemory(env)) {
+        if (!cpu || keepsFreedMemory(env) || (env.getOrDefault("LD_PRELOAD", "").isEmpty() && hugePages(env))) {
             return null;
         }
-        return "warning: the native allocator (" + describe(env) + ") makes CPU inference about 3x slower;"
-                + " start through ./stunet, or set MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4611686018427387904"
-                + " MALLOC_ARENA_MAX=1 THP_MEM_ALLOC_ENABLE=1 (docs/deploy.md, \"Allocator\")";
+        return "warning: the native allocator (" + describe(env) + ") makes CPU inference about 3x slower than"
+                + " jemalloc; start through ./stunet, which chooses one (docs/deploy.md, \"Allocator\")";
+    }
+
+    private static boolean hugePages(Map<String, String> env) {
+        return "1".equals(env.get("THP_MEM_ALLOC_ENABLE"));
     }
 
     private static boolean glibcKeeps(Map<String, String> env) {
