@@ -347,10 +347,10 @@ public final class InferBench {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root().toFile());
         if (official) {
             pb.environment().keySet().removeAll(NativeAllocator.VARIABLES);
+            // glibc's per-thread malloc arenas keep freed libtorch buffers resident; two arenas
+            // are enough for one device thread plus libtorch's pool.
+            pb.environment().put("MALLOC_ARENA_MAX", "2");
         }
-        // glibc's per-thread malloc arenas keep freed libtorch buffers resident; two arenas are
-        // enough for one device thread plus libtorch's pool (see docs/deploy.md).
-        pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
