@@ -8,9 +8,10 @@ import java.util.Map;
  * Which native allocator this process runs with, read from the environment it was started
  * with, and whether it keeps freed memory. libtorch allocates and frees its activations
  * (hundreds of MB per 128^3 patch) on every forward pass on CPU; an allocator that hands such
- * blocks back to the kernel page-faults them in again on the next pass, which makes CPU
- * inference about 3x slower (docs/deploy.md, "Allocator"). {@code ./stunet} chooses a keeping
- * allocator; a JVM started some other way may not have one.
+ * blocks back to the kernel page-faults them in again on the next pass, which makes the network
+ * about 3x and a whole case about 1.8x slower on CPU (docs/deploy.md, "Allocator").
+ * {@code ./stunet} chooses jemalloc, or huge pages for glibc's blocks; a JVM started some other
+ * way may have neither.
  */
 public final class NativeAllocator {
     /** The environment variables that choose and configure the allocator (what {@code ./stunet} sets). */
@@ -60,8 +61,8 @@ public final class NativeAllocator {
         if (!cpu || keepsFreedMemory(env) || (env.getOrDefault("LD_PRELOAD", "").isEmpty() && hugePages(env))) {
             return null;
         }
-        return "warning: the native allocator (" + describe(env) + ") makes CPU inference about 3x slower than"
-                + " jemalloc; start through ./stunet, which chooses one (docs/deploy.md, \"Allocator\")";
+        return "warning: the native allocator (" + describe(env) + ") makes CPU inference about 1.8x slower than"
+                + " jemalloc; start through ./stunet, which chooses a better one (docs/deploy.md, \"Allocator\")";
     }
 
     private static boolean hugePages(Map<String, String> env) {
