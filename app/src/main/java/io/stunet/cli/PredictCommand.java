@@ -89,9 +89,9 @@ public final class PredictCommand implements Callable<Integer> {
                 .tta(seg.tta)
                 .step(seg.step)
                 .listener(progress);
-        String slowAllocator = NativeAllocator.warning(System.getenv(), options.devices());
-        if (slowAllocator != null) {
-            StunetCommand.progressOut(root).println(slowAllocator);
+        String advice = NativeAllocator.advice(System.getenv(), options.devices());
+        if (advice != null) {
+            StunetCommand.progressOut(root).println(advice);
         }
         try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), options)) {
             CaseSegmenter segmenter = new CaseSegmenter(card, engine, outputs, seg.slabs, StunetVersion.get());

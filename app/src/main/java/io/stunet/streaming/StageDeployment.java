@@ -94,11 +94,11 @@ public final class StageDeployment implements AutoCloseable {
             }
             if (roles.contains(Role.INFER)) {
                 EngineOptions options = engineOptions(config, card).listener(new EngineMetrics(runtime.metrics().registry()));
-                String slowAllocator = NativeAllocator.warning(System.getenv(), options.devices());
-                if (slowAllocator != null) {
-                    LOG.warn(slowAllocator);
+                String advice = NativeAllocator.advice(System.getenv(), options.devices());
+                if (advice != null && advice.startsWith("warning: ")) {
+                    LOG.warn(advice);
                 } else {
-                    LOG.info("native allocator: {}", NativeAllocator.describe(System.getenv()));
+                    LOG.info("native allocator: {}{}", NativeAllocator.describe(System.getenv()), advice == null ? "" : "; " + advice);
                 }
                 d.engine = InferenceEngine.open(card.modelFile(), options);
                 d.resources.add(d.engine);

@@ -23,14 +23,17 @@ class NativeAllocatorTest {
         assertTrue(NativeAllocator.describe(JEMALLOC).startsWith("jemalloc (narenas:1"));
         assertTrue(NativeAllocator.keepsFreedMemory(GLIBC_KEEPING));
         assertTrue(NativeAllocator.describe(GLIBC_KEEPING).startsWith("glibc, freed memory kept"));
-        assertNull(NativeAllocator.warning(JEMALLOC, List.of("cpu")));
-        assertNull(NativeAllocator.warning(GLIBC_KEEPING, List.of("cpu", "cpu")));
+        assertNull(NativeAllocator.advice(JEMALLOC, List.of("cpu")));
+        assertNull(NativeAllocator.advice(GLIBC_KEEPING, List.of("cpu", "cpu")));
         // glibc-thp, the launcher's choice without jemalloc: memory is returned, but on huge pages.
         Map<String, String> thp = Map.of("THP_MEM_ALLOC_ENABLE", "1");
         assertFalse(NativeAllocator.keepsFreedMemory(thp));
         assertEquals("glibc, freed memory returned to the kernel, libtorch's large blocks on huge pages (THP_MEM_ALLOC_ENABLE=1)",
                 NativeAllocator.describe(thp));
-        assertNull(NativeAllocator.warning(thp, List.of("cpu")));
+        String note = NativeAllocator.advice(thp, List.of("cpu"));
+        assertNotNull(note);
+        assertTrue(note.startsWith("note: ") && note.contains("apt-get install libjemalloc2"), note);
+        assertNull(NativeAllocator.advice(thp, List.of("cuda:0")));
     }
 
     @Test
@@ -44,10 +47,10 @@ class NativeAllocatorTest {
         // jemalloc with its default decay returns pages after 10 s: as slow as glibc here.
         assertFalse(NativeAllocator.keepsFreedMemory(Map.of("LD_PRELOAD", "/usr/lib/libjemalloc.so.2")));
 
-        String w = NativeAllocator.warning(Map.of(), List.of("cuda:0", "CPU"));
+        String w = NativeAllocator.advice(Map.of(), List.of("cuda:0", "CPU"));
         assertNotNull(w);
-        assertTrue(w.contains("1.8x slower") && w.contains("./stunet"), w);
-        assertNull(NativeAllocator.warning(Map.of(), List.of("cuda:0", "cuda:1")), "GPU tensors do not go through malloc");
+        assertTrue(w.startsWith("warning: ") && w.contains("1.8x slower") && w.contains("./stunet"), w);
+        assertNull(NativeAllocator.advice(Map.of(), List.of("cuda:0", "cuda:1")), "GPU tensors do not go through malloc");
     }
 
     @Test
