@@ -95,10 +95,12 @@ public final class StageDeployment implements AutoCloseable {
             if (roles.contains(Role.INFER)) {
                 EngineOptions options = engineOptions(config, card).listener(new EngineMetrics(runtime.metrics().registry()));
                 String advice = NativeAllocator.advice(System.getenv(), options.devices());
+                String allocator = NativeAllocator.describe(System.getenv()).replace('"', '\'');
+                String said = advice == null ? "" : advice.replace('"', '\'');
                 if (advice != null && advice.startsWith("warning: ")) {
-                    LOG.warn(advice);
+                    LOG.warn("event=native_allocator allocator=\"{}\" advice=\"{}\"", allocator, said);
                 } else {
-                    LOG.info("native allocator: {}{}", NativeAllocator.describe(System.getenv()), advice == null ? "" : "; " + advice);
+                    LOG.info("event=native_allocator allocator=\"{}\" advice=\"{}\"", allocator, said);
                 }
                 d.engine = InferenceEngine.open(card.modelFile(), options);
                 d.resources.add(d.engine);
