@@ -89,9 +89,9 @@ public final class PredictCommand implements Callable<Integer> {
                 .tta(seg.tta)
                 .step(seg.step)
                 .listener(progress);
-        String advice = NativeAllocator.advice(System.getenv(), options.devices());
+        NativeAllocator.Advice advice = NativeAllocator.advice(System.getenv(), options.devices());
         if (advice != null) {
-            StunetCommand.progressOut(root).println(advice);
+            StunetCommand.progressOut(root).println(advice.text());
         }
         try (InferenceEngine engine = InferenceEngine.open(card.modelFile(), options)) {
             CaseSegmenter segmenter = new CaseSegmenter(card, engine, outputs, seg.slabs, StunetVersion.get());

@@ -94,10 +94,10 @@ public final class StageDeployment implements AutoCloseable {
             }
             if (roles.contains(Role.INFER)) {
                 EngineOptions options = engineOptions(config, card).listener(new EngineMetrics(runtime.metrics().registry()));
-                String advice = NativeAllocator.advice(System.getenv(), options.devices());
+                NativeAllocator.Advice advice = NativeAllocator.advice(System.getenv(), options.devices());
                 String allocator = NativeAllocator.describe(System.getenv()).replace('"', '\'');
-                String said = advice == null ? "" : advice.replace('"', '\'');
-                if (advice != null && advice.startsWith("warning: ")) {
+                String said = advice == null ? "" : advice.text().replace('"', '\'');
+                if (advice != null && advice.warning()) {
                     LOG.warn("event=native_allocator allocator=\"{}\" advice=\"{}\"", allocator, said);
                 } else {
                     LOG.info("event=native_allocator allocator=\"{}\" advice=\"{}\"", allocator, said);

@@ -53,22 +53,26 @@ public final class NativeAllocator {
     }
 
     /**
-     * What to tell the user before CPU inference, or null when there is nothing to say: a
-     * {@code "warning: "} with glibc's malloc as it comes (freed memory returned, every block
-     * faulted in page by page), a {@code "note: "} with {@code ./stunet}'s fallback without
-     * jemalloc (huge pages only), which is about 1.25x slower than jemalloc.
+     * What to tell the user before CPU inference: {@code warning} with glibc's malloc as it comes
+     * (freed memory returned, every block faulted in page by page), not with {@code ./stunet}'s
+     * fallback without jemalloc (huge pages only, about 1.25x slower than jemalloc), which gets a
+     * note. {@code text} starts with {@code "warning: "} or {@code "note: "}.
      */
-    public static String advice(Map<String, String> env, List<String> devices) {
+    public record Advice(boolean warning, String text) {
+    }
+
+    /** The advice for CPU inference on {@code devices}, or null when there is nothing to say. */
+    public static Advice advice(Map<String, String> env, List<String> devices) {
         boolean cpu = devices.stream().anyMatch(d -> d.strip().toLowerCase(Locale.ROOT).startsWith("cpu"));
         if (!cpu || keepsFreedMemory(env)) {
             return null;
         }
         if (env.getOrDefault("LD_PRELOAD", "").isEmpty() && hugePages(env)) {
-            return "note: CPU inference is about 1.25x faster with jemalloc (apt-get install libjemalloc2;"
-                    + " docs/deploy.md, \"Allocator\")";
+            return new Advice(false, "note: CPU inference is about 1.25x faster with jemalloc (apt-get install libjemalloc2;"
+                    + " docs/deploy.md, \"Allocator\")");
         }
-        return "warning: the native allocator (" + describe(env) + ") makes CPU inference about 1.8x slower than"
-                + " jemalloc; start through ./stunet, which chooses a better one (docs/deploy.md, \"Allocator\")";
+        return new Advice(true, "warning: the native allocator (" + describe(env) + ") makes CPU inference about 1.8x"
+                + " slower than jemalloc; start through ./stunet, which chooses a better one (docs/deploy.md, \"Allocator\")");
     }
 
     private static boolean hugePages(Map<String, String> env) {

@@ -30,9 +30,10 @@ class NativeAllocatorTest {
         assertFalse(NativeAllocator.keepsFreedMemory(thp));
         assertEquals("glibc, freed memory returned to the kernel, libtorch's large blocks on huge pages (THP_MEM_ALLOC_ENABLE=1)",
                 NativeAllocator.describe(thp));
-        String note = NativeAllocator.advice(thp, List.of("cpu"));
+        NativeAllocator.Advice note = NativeAllocator.advice(thp, List.of("cpu"));
         assertNotNull(note);
-        assertTrue(note.startsWith("note: ") && note.contains("apt-get install libjemalloc2"), note);
+        assertFalse(note.warning());
+        assertTrue(note.text().startsWith("note: ") && note.text().contains("apt-get install libjemalloc2"), note.text());
         assertNull(NativeAllocator.advice(thp, List.of("cuda:0")));
     }
 
@@ -47,9 +48,10 @@ class NativeAllocatorTest {
         // jemalloc with its default decay returns pages after 10 s: as slow as glibc here.
         assertFalse(NativeAllocator.keepsFreedMemory(Map.of("LD_PRELOAD", "/usr/lib/libjemalloc.so.2")));
 
-        String w = NativeAllocator.advice(Map.of(), List.of("cuda:0", "CPU"));
+        NativeAllocator.Advice w = NativeAllocator.advice(Map.of(), List.of("cuda:0", "CPU"));
         assertNotNull(w);
-        assertTrue(w.startsWith("warning: ") && w.contains("1.8x slower") && w.contains("./stunet"), w);
+        assertTrue(w.warning());
+        assertTrue(w.text().startsWith("warning: ") && w.text().contains("1.8x slower") && w.text().contains("./stunet"), w.text());
         assertNull(NativeAllocator.advice(Map.of(), List.of("cuda:0", "cuda:1")), "GPU tensors do not go through malloc");
     }
 
