@@ -6,7 +6,6 @@ import io.stunet.engine.InferenceEngine;
 import io.stunet.engine.NativeAllocator;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
-import io.stunet.cases.ClassSelection;
 import io.stunet.postprocess.CaseFinisher;
 import io.stunet.model.ModelCard;
 import io.stunet.predict.CaseFiles;
@@ -72,9 +71,8 @@ public final class PredictCommand implements Callable<Integer> {
     public Integer call() {
         Path input = input();
         ModelCard card = ModelCard.load(BundledPaths.resolve(model));
+        seg.check(spec.commandLine(), card);
         CaseFinisher.Options outputs = seg.outputs();
-        // Unknown class names are a usage error: report them before any case runs.
-        ClassSelection.resolve(outputs.classes(), card.classes());
         List<CaseFiles.CaseInput> cases = CaseFiles.inputs(BundledPaths.resolve(input));
         if (cases.isEmpty()) {
             throw new StunetException(ErrorCode.INVALID_REQUEST, "no .nii or .nii.gz files and no DICOM series in " + input);

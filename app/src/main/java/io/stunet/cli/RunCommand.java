@@ -1,5 +1,6 @@
 package io.stunet.cli;
 
+import io.stunet.model.ModelCard;
 import io.stunet.records.CaseState;
 import io.stunet.streaming.PipelineRun;
 
@@ -10,14 +11,17 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code stunet run}: every NIfTI file of a folder through the streaming pipeline in this JVM
  * (embedded Kafka broker, claim-check store and all stages), with a progress bar fed by the
  * status topic. Broker data and blobs live under the work directory, so running again after
  * an interruption resumes instead of starting over. Exit status 0 when every case completed,
- * {@link StunetCommand#EXIT_FAILURE} with a summary of the failed cases otherwise.
+ * {@link StunetCommand#EXIT_USAGE} for a bad option value (checked against the model before the
+ * pipeline starts), {@link StunetCommand#EXIT_FAILURE} with a summary of the failed cases otherwise.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Segment every NIfTI file of a folder through Kafka (embedded broker, all stages in one JVM).")
@@ -53,9 +57,12 @@ public final class RunCommand implements Callable<Integer> {
     @ParentCommand
     StunetCommand root;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        seg.exportMode();
+        seg.check(spec.commandLine(), ModelCard.load(BundledPaths.resolve(model)));
         PipelineRun.Options o = new PipelineRun.Options(BundledPaths.resolve(input), output, BundledPaths.resolve(model), work, seg.devices, seg.slabs, seg.tta, seg.step,
                 seg.batch, seg.export, seg.preview, seg.classes, seg.perClass, intake, config, timeout == null ? null : Duration.ofSeconds(timeout));
         PipelineRun.Result r;

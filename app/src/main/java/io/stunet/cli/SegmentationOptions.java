@@ -1,12 +1,16 @@
 package io.stunet.cli;
 
+import io.stunet.cases.ClassSelection;
 import io.stunet.error.ErrorCode;
 import io.stunet.error.StunetException;
 import io.stunet.export.ExportMode;
+import io.stunet.model.ModelCard;
 import io.stunet.postprocess.CaseFinisher;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * The segmentation options {@code predict} and {@code run} share, so both commands accept the
@@ -48,6 +52,20 @@ final class SegmentationOptions {
     /** The output options of the finishing step (no provenance: each case gets its own). */
     CaseFinisher.Options outputs() {
         return new CaseFinisher.Options(exportMode(), preview, classes, perClass, null);
+    }
+
+    /**
+     * Checks, before any case runs, the values that need a parse or the model: the export mode and
+     * the class names against the model's. A bad value is a usage error (exit status 2) whose
+     * message keeps the error code and names the valid values.
+     */
+    void check(CommandLine commandLine, ModelCard card) {
+        try {
+            exportMode();
+            ClassSelection.resolve(classes, card.classes());
+        } catch (StunetException e) {
+            throw new ParameterException(commandLine, e.summary());
+        }
     }
 
     /** The export mode, or a typed error naming the bad value. */

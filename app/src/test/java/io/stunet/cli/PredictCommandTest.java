@@ -161,10 +161,17 @@ class PredictCommandTest {
     }
 
     @Test
-    void badOptionsAreRefusedWithACode() {
-        Run run = predict(TestData.nifti("example_ct_sm.nii.gz").toString(), "--out", tmp.toString(),
-                "--export", "cubic");
-        assertEquals(StunetCommand.EXIT_FAILURE, run.exit());
+    void badOptionValuesAreUsageErrorsWithACode() {
+        for (String command : List.of("predict", "run")) {
+            StringWriter err = new StringWriter();
+            CommandLine cl = StunetCommand.commandLine();
+            cl.setErr(new PrintWriter(err, true));
+            int exit = cl.execute(command, "--model", TestData.file("models/demo").toString(),
+                    "-i", TestData.nifti("example_ct_sm.nii.gz").toString(), "--out", tmp.toString(), "--export", "cubic");
+            assertEquals(StunetCommand.EXIT_USAGE, exit, command + ": " + err);
+            assertTrue(err.toString().contains("INVALID_REQUEST: --export must be nearest or linear: cubic"), err.toString());
+            assertFalse(Files.exists(tmp.resolve("example_ct_sm_seg.nii.gz")), command);
+        }
     }
 
     @Test
@@ -259,7 +266,7 @@ class PredictCommandTest {
         cl.setErr(new PrintWriter(err, true));
         int exit = cl.execute("predict", "--model", TestData.file("models/demo").toString(),
                 TestData.nifti("example_ct_sm.nii.gz").toString(), "--out", tmp.toString(), "--classes", "liver,bone");
-        assertEquals(StunetCommand.EXIT_FAILURE, exit);
+        assertEquals(StunetCommand.EXIT_USAGE, exit, "a wrong class name is a wrong command line");
         String message = err.toString();
         assertTrue(message.contains("INVALID_REQUEST"), message);
         assertTrue(message.contains("liver"), message);
