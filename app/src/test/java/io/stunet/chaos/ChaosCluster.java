@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -134,6 +135,24 @@ final class ChaosCluster implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
+        }
+    }
+
+    /**
+     * Uploads a NIfTI file to the ingest API of {@code c} ({@code POST /v1/cases}, no TTA as the
+     * stages run, the file's name for the outputs); the answer may never come when ingest is held.
+     */
+    CompletableFuture<HttpResponse<String>> upload(ChildJvm c, Path file) {
+        Integer port = httpPorts.get(c);
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/cases?tta=false&name="
+                            + file.getFileName()))
+                    .timeout(Duration.ofSeconds(120))
+                    .header("Content-Type", "application/octet-stream")
+                    .POST(HttpRequest.BodyPublishers.ofFile(file)).build();
+            return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

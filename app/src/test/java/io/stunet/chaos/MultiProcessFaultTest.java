@@ -5,8 +5,10 @@ import io.stunet.predict.CaseFiles;
 import io.stunet.records.CaseCompleted;
 import io.stunet.records.CaseState;
 import io.stunet.records.CaseStatus;
+import io.stunet.records.CaseSubmitted;
 import io.stunet.records.TileSegmented;
 import io.stunet.kafka.CaseStatusView;
+import io.stunet.pipeline.FaultPoints;
 import io.stunet.store.BlobKeys;
 import io.stunet.streaming.PipelineRun;
 import io.stunet.streaming.PipelineRunTest;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -153,6 +156,49 @@ class MultiProcessFaultTest {
                     "republished", post2.count("event=case_already_completed"),
                     "cohort_s", seconds(System.nanoTime() - start));
         });
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void ingestKilledBetweenItsPublishesHandsTheCaseOverWhenTheUploadIsRetried() throws Exception {
+        withCluster("ingest-kill", Map.of(), cl -> {
+            cl.startBroker();
+            startStages(cl, 1, Map.of(), Map.of());
+            Client c = cl.client();
+            Path input = cohortA.get(0);
+            long start = System.nanoTime();
+            // Killed after RECEIVED and before CaseSubmitted: no stage will ever see the case.
+            ChildJvm ingest1 = cl.startStage("ingest", "ingest-1", Map.of(FaultPoints.ENV, FaultPoints.INGEST_AFTER_RECEIVED));
+            cl.upload(ingest1, input);
+            String id = ingest1.await("event=fault_point_held point=ingest\\.after_received case=([0-9a-f]+)", ChaosCluster.START_TIMEOUT);
+            ingest1.kill9();
+            Client.await(() -> c.view.get(id).isPresent(), Duration.ofSeconds(30), "the case's RECEIVED status");
+            assertEquals(CaseState.RECEIVED, c.view.get(id).orElseThrow().state());
+            assertEquals(0, submissions(c, id), "ingest-1 died before publishing CaseSubmitted");
+
+            // The upload retried on a second ingest, killed after CaseSubmitted and before the
+            // submitted mark: the case was handed over and goes on without ingest.
+            ChildJvm ingest2 = cl.startStage("ingest", "ingest-2", Map.of(FaultPoints.ENV, FaultPoints.INGEST_AFTER_SUBMITTED));
+            cl.upload(ingest2, input);
+            ingest2.await("event=fault_point_held point=ingest\\.after_submitted case=(" + id + ")", ChaosCluster.START_TIMEOUT);
+            assertEquals(1, ingest2.count("event=case_not_handed_over case=" + id), ingest2.tail());
+            ingest2.kill9();
+            Map<String, String> ids = Map.of(id, CaseFiles.caseName(input));
+            verify(c, ids, "ingest-kill");
+
+            // A third ingest answers the same upload with the existing, completed case.
+            ChildJvm ingest3 = cl.startStage("ingest", "ingest-3", Map.of());
+            HttpResponse<String> again = cl.upload(ingest3, input).get(60, TimeUnit.SECONDS);
+            assertEquals(200, again.statusCode(), again.body());
+            assertTrue(again.body().contains("\"existing\":true") && again.body().contains("COMPLETED"), again.body());
+            assertEquals(1, submissions(c, id), "one CaseSubmitted in all");
+            report("ingest-kill", "cohort_s", seconds(System.nanoTime() - start));
+        });
+    }
+
+    /** The {@code CaseSubmitted} records of a case on its topic. */
+    private static long submissions(Client c, String caseId) {
+        return c.read(Topics.CASE_SUBMITTED, CaseSubmitted.class).stream().filter(r -> r.caseId().equals(caseId)).count();
     }
 
     @Test

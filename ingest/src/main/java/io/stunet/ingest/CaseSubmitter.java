@@ -14,6 +14,7 @@ import io.stunet.nifti.NiftiWriter;
 import io.stunet.kafka.Outbound;
 import io.stunet.kafka.StreamingRuntime;
 import io.stunet.nifti.NiftiReader;
+import io.stunet.pipeline.FaultPoints;
 import io.stunet.records.BlobRef;
 import io.stunet.records.CaseIds;
 import io.stunet.records.CaseState;
@@ -316,7 +317,9 @@ final class CaseSubmitter {
         CaseStatus received = CaseStatus.of(caseId, CaseState.RECEIVED, 0.0, STAGE);
         // Status first: a RECEIVED arriving after a stage's PREPROCESSING would move the case back.
         return runtime.publisher().publish(Outbound.status(received))
+                .compose(v -> FaultPoints.pass(FaultPoints.INGEST_AFTER_RECEIVED, caseId))
                 .compose(v -> runtime.publisher().publish(Outbound.of(Topics.CASE_SUBMITTED, submitted)))
+                .compose(v -> FaultPoints.pass(FaultPoints.INGEST_AFTER_SUBMITTED, caseId))
                 .compose(v -> vertx.executeBlocking(() -> store.put(BlobKeys.submitted(caseId), RecordCodec.encode(submitted)), false))
                 .map(v -> {
                     recent.put(caseId, received);
