@@ -4,8 +4,9 @@
 Subcommands (each prints one JSON object on stdout):
   dump FILE PIXELS_OUT        elements as pydicom reads them (raw value bytes, numbers, nested
                               items) and pixel_array's bytes (little endian, C order) to PIXELS_OUT
-  make-series NIFTI OUTDIR    a CT/MR series, one file per slice, from a NIfTI volume, with
-                              transfer syntax choice, shuffled file names and fault injection
+  make-series NIFTI OUTDIR    a CT/MR series from a NIfTI volume, one file per slice, or enhanced
+                              multi-frame instances (--enhanced shared|perframe, --instances N),
+                              with transfer syntax choice, shuffled order and fault injection
   dcm2niix SERIESDIR OURS     converts SERIESDIR with dcm2niix and compares it with our NIfTI
                               (affine and voxels, both brought to the closest canonical orientation)
   check-seg SEG SERIESDIR MASK LABELS_JSON
@@ -98,6 +99,7 @@ TS = {
     "bigendian": "1.2.840.10008.1.2.2",
 }
 SOP = {"CT": "1.2.840.10008.5.1.4.1.1.2", "MR": "1.2.840.10008.5.1.4.1.1.4"}
+ENHANCED_SOP = {"CT": "1.2.840.10008.5.1.4.1.1.2.1", "MR": "1.2.840.10008.5.1.4.1.1.4.1"}
 
 
 def _ds(v):
@@ -148,15 +150,16 @@ def cmd_make_series(args):
     order = list(range(nz))
     if args.shuffle:
         rng.shuffle(order)
-    written = []
-    for k in range(nz):
+    def position(k):
         pos = (lps @ np.array([0, 0, k, 1.0]))[:3]
         if args.fault == "tilt":
             pos = pos + col_dir * k * slice_step * np.tan(np.deg2rad(5))
-        ds = Dataset()
+        return pos
+
+    def common(ds, sop_class):
+        """Patient, study, series, frame of reference and image pixel attributes of every instance."""
         ds.SpecificCharacterSet = "ISO_IR 100"
-        ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
-        ds.SOPClassUID = SOP[modality] if args.fault != "sopclass" else "1.2.840.10008.5.1.4.1.1.7"
+        ds.SOPClassUID = sop_class if args.fault != "sopclass" else "1.2.840.10008.5.1.4.1.1.7"
         ds.SOPInstanceUID = generate_uid()
         ds.StudyDate, ds.StudyTime = "20240101", "120000"
         ds.AccessionNumber = "ACC0001"
@@ -169,30 +172,19 @@ def cmd_make_series(args):
         ds.PatientBirthDate = "19700101"
         ds.PatientSex = "O"
         ds.PatientAge = "054Y"
-        ds.SliceThickness = _ds(slice_step)
-        if modality == "CT":
-            ds.KVP = "120"
         ds.StudyInstanceUID = study
         if args.fault != "noseriesuid":
             ds.SeriesInstanceUID = series
         ds.StudyID = "1"
         ds.SeriesNumber = 2
-        ds.InstanceNumber = k + 1
-        if args.fault != "noipp" or k != nz // 2:
-            ds.ImagePositionPatient = [_ds(v) for v in pos]
-        ds.ImageOrientationPatient = [_ds(v) for v in np.concatenate([row_dir, col_dir])]
         ds.FrameOfReferenceUID = frame_of_ref
         ds.PositionReferenceIndicator = ""
         ds.SamplesPerPixel = 1
         ds.PhotometricInterpretation = "MONOCHROME2"
         ds.Rows, ds.Columns = ny, nx
-        ds.PixelSpacing = [_ds(v) for v in pixel_spacing]
         ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
-        ds.RescaleIntercept = _ds(intercept)
-        ds.RescaleSlope = _ds(slope)
-        if modality == "CT":
-            ds.RescaleType = "HU"
-        ds.PixelData = np.ascontiguousarray(stored[:, :, k].T).tobytes()
+
+    def save(ds, name):
         meta = FileMetaDataset()
         meta.MediaStorageSOPClassUID = ds.SOPClassUID
         meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
@@ -201,9 +193,86 @@ def cmd_make_series(args):
         ds.file_meta = meta
         ds.is_implicit_VR = native == "implicit"
         ds.is_little_endian = native != "bigendian"
-        name = os.path.join(args.outdir, "IM%05d.dcm" % (order[k] * 7 + 3))
         ds.save_as(name, write_like_original=False)
         written.append(name)
+
+    written = []
+    if args.enhanced:
+        # Enhanced multi-frame instances: slices (in the shuffled order with --shuffle) split over
+        # --instances files; geometry and rescale in the shared functional groups or in every frame's.
+        chunks = [order[i::args.instances] for i in range(args.instances)]
+        for n, ks in enumerate(chunks):
+            ds = Dataset()
+            common(ds, ENHANCED_SOP[modality])
+            ds.ImageType = ["ORIGINAL", "PRIMARY", "VOLUME", "NONE"]
+            ds.InstanceNumber = n + 1
+            ds.ContentDate, ds.ContentTime = "20240101", "120000"
+            ds.AcquisitionDateTime = "20240101120000"
+            ds.NumberOfFrames = len(ks)
+            measures = Dataset()
+            measures.PixelSpacing = [_ds(v) for v in pixel_spacing]
+            measures.SliceThickness = _ds(slice_step)
+            orientation = Dataset()
+            orientation.ImageOrientationPatient = [_ds(v) for v in np.concatenate([row_dir, col_dir])]
+            rescale = Dataset()
+            rescale.RescaleIntercept = _ds(intercept)
+            rescale.RescaleSlope = _ds(slope)
+            rescale.RescaleType = "HU" if modality == "CT" else "US"
+            groups = {"PixelMeasuresSequence": measures, "PlaneOrientationSequence": orientation,
+                      "PixelValueTransformationSequence": rescale}
+            shared = Dataset()
+            if args.enhanced == "shared":
+                for key, item in groups.items():
+                    setattr(shared, key, [item])
+            ds.SharedFunctionalGroupsSequence = [shared]
+            dim_uid = generate_uid()
+            org = Dataset()
+            org.DimensionOrganizationUID = dim_uid
+            ds.DimensionOrganizationSequence = [org]
+            dims = []
+            for pointer in (0x00209056, 0x00209057):  # StackID, InStackPositionNumber
+                d = Dataset()
+                d.DimensionOrganizationUID = dim_uid
+                d.DimensionIndexPointer = pointer
+                d.FunctionalGroupPointer = 0x00209111  # FrameContentSequence
+                dims.append(d)
+            ds.DimensionIndexSequence = dims
+            frames = []
+            for k in ks:
+                fg = Dataset()
+                content = Dataset()
+                content.StackID = "1"
+                content.InStackPositionNumber = k + 1
+                content.DimensionIndexValues = [1, k + 1]
+                fg.FrameContentSequence = [content]
+                plane = Dataset()
+                plane.ImagePositionPatient = [_ds(v) for v in position(k)]
+                fg.PlanePositionSequence = [plane]
+                if args.enhanced == "perframe":
+                    for key, item in groups.items():
+                        setattr(fg, key, [item])
+                frames.append(fg)
+            ds.PerFrameFunctionalGroupsSequence = frames
+            ds.PixelData = b"".join(np.ascontiguousarray(stored[:, :, k].T).tobytes() for k in ks)
+            save(ds, os.path.join(args.outdir, "EN%05d.dcm" % (n * 7 + 3)))
+    for k in range(nz) if not args.enhanced else []:
+        ds = Dataset()
+        common(ds, SOP[modality])
+        ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
+        ds.SliceThickness = _ds(slice_step)
+        if modality == "CT":
+            ds.KVP = "120"
+        ds.InstanceNumber = k + 1
+        if args.fault != "noipp" or k != nz // 2:
+            ds.ImagePositionPatient = [_ds(v) for v in position(k)]
+        ds.ImageOrientationPatient = [_ds(v) for v in np.concatenate([row_dir, col_dir])]
+        ds.PixelSpacing = [_ds(v) for v in pixel_spacing]
+        ds.RescaleIntercept = _ds(intercept)
+        ds.RescaleSlope = _ds(slope)
+        if modality == "CT":
+            ds.RescaleType = "HU"
+        ds.PixelData = np.ascontiguousarray(stored[:, :, k].T).tobytes()
+        save(ds, os.path.join(args.outdir, "IM%05d.dcm" % (order[k] * 7 + 3)))
 
     if args.ts in ("rle", "jpegll", "jpegll14"):
         for name in written:
@@ -236,13 +305,17 @@ def cmd_dcm2niix(args):
     try:
         src = args.seriesdir
         names = sorted(os.listdir(src))
-        if names and str(pydicom.dcmread(os.path.join(src, names[0]), stop_before_pixels=True)
-                         .file_meta.TransferSyntaxUID) == TS["deflated"]:
-            # dcm2niix does not read deflated files; it advises inflating them with dcmtk first.
-            src = os.path.join(out, "inflated")
+        head = pydicom.dcmread(os.path.join(src, names[0]), stop_before_pixels=True) if names else None
+        ts = str(head.file_meta.TransferSyntaxUID) if head is not None else ""
+        multi_frame_jpeg = ts.startswith("1.2.840.10008.1.2.4.") and "PerFrameFunctionalGroupsSequence" in head
+        if ts == TS["deflated"] or multi_frame_jpeg:
+            # dcm2niix reads neither deflated files nor multi-frame JPEG with one fragment per
+            # frame; it advises converting them with dcmtk first (dcmconv, dcmdjpeg).
+            tool = ["dcmconv", "+te"] if ts == TS["deflated"] else ["dcmdjpeg"]
+            src = os.path.join(out, "converted")
             os.makedirs(src)
             for n in names:
-                subprocess.run(["dcmconv", "+te", os.path.join(args.seriesdir, n), os.path.join(src, n)], check=True)
+                subprocess.run(tool + [os.path.join(args.seriesdir, n), os.path.join(src, n)], check=True)
         t0 = time.perf_counter()
         subprocess.run(["dcm2niix", "-z", "n", "-b", "n", "-f", "ref", "-o", out, src],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -292,10 +365,19 @@ def cmd_check_seg(args):
     spacing = [float(v) for v in shared.PixelMeasuresSequence[0].PixelSpacing]
     row_dir, col_dir = iop[:3], iop[3:]
 
+    # Source positions by (instance UID, frame number): None for a single-frame instance, 1.. for
+    # the frames of an enhanced one (per-frame plane position, else the shared one).
     source_pos = {}
     for f in os.listdir(args.seriesdir):
         ds = pydicom.dcmread(os.path.join(args.seriesdir, f), stop_before_pixels=True)
-        source_pos[ds.SOPInstanceUID] = np.array([float(v) for v in ds.ImagePositionPatient])
+        if "PerFrameFunctionalGroupsSequence" in ds:
+            shared = ds.SharedFunctionalGroupsSequence[0] if "SharedFunctionalGroupsSequence" in ds else None
+            for i, fg in enumerate(ds.PerFrameFunctionalGroupsSequence):
+                plane = fg if "PlanePositionSequence" in fg else shared
+                source_pos[(ds.SOPInstanceUID, i + 1)] = np.array(
+                    [float(v) for v in plane.PlanePositionSequence[0].ImagePositionPatient])
+        else:
+            source_pos[(ds.SOPInstanceUID, None)] = np.array([float(v) for v in ds.ImagePositionPatient])
 
     recon = np.zeros_like(mask)
     off_grid = 0
@@ -305,7 +387,8 @@ def cmd_check_seg(args):
         ipp = np.array([float(v) for v in fg.PlanePositionSequence[0].ImagePositionPatient])
         segment = int(fg.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
         for src in fg.DerivationImageSequence[0].SourceImageSequence:
-            p = source_pos.get(src.ReferencedSOPInstanceUID)
+            frame = int(src.ReferencedFrameNumber) if "ReferencedFrameNumber" in src else None
+            p = source_pos.get((src.ReferencedSOPInstanceUID, frame))
             if p is None or np.abs(p - ipp).max() > 1e-3:
                 reference_errors += 1
         lps = ipp[None, None, :] + cc[..., None] * spacing[1] * row_dir + rr[..., None] * spacing[0] * col_dir
@@ -348,6 +431,9 @@ def main():
     m.add_argument("--oblique", type=float, default=0.0, help="rotate the whole grid about x by DEG (oblique IOP)")
     m.add_argument("--modality", choices=sorted(SOP), default="CT")
     m.add_argument("--fault", choices=["tilt", "gap", "noipp", "truncate", "sopclass", "noseriesuid"])
+    m.add_argument("--enhanced", choices=["shared", "perframe"],
+                   help="enhanced multi-frame instances, geometry and rescale in shared or per-frame functional groups")
+    m.add_argument("--instances", type=int, default=1, help="with --enhanced: split the frames over N instances")
     c = sub.add_parser("dcm2niix")
     c.add_argument("seriesdir")
     c.add_argument("ours")

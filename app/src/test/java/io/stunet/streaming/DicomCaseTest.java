@@ -134,6 +134,23 @@ class DicomCaseTest {
     }
 
     @Test
+    void predictOnEnhancedMultiFrameInstancesMatchesTheSingleFrameSeries() throws Exception {
+        // The same CT as two Enhanced CT instances, frames shuffled, geometry in each frame's groups.
+        Path enhanced = tmp.resolve("in-enhanced").resolve("CT1");
+        makeSeries(enhanced, "--enhanced", "perframe", "--instances", "2", "--shuffle");
+        Path out = TinyModel.predict(model, enhanced, tmp.resolve("predict-enhanced"), false);
+        Path classic = TinyModel.predict(model, series, tmp.resolve("predict-classic"), false);
+        assertArrayEquals((byte[]) NiftiReader.read(classic.resolve("CT1_seg.nii.gz")).data(),
+                (byte[]) NiftiReader.read(out.resolve("CT1_seg.nii.gz")).data(), "enhanced and single-frame masks differ");
+        assertSegRebuilds(out.resolve("CT1_seg.dcm"), enhanced, out.resolve("CT1_seg.nii.gz"));
+        List<DicomDataset> frames = DicomReader.read(out.resolve("CT1_seg.dcm")).dataset()
+                .getSequence(Tag.PerFrameFunctionalGroupsSequence);
+        DicomDataset source = frames.get(0).getSequence(Tag.DerivationImageSequence).get(0)
+                .getSequence(Tag.SourceImageSequence).get(0);
+        assertTrue(source.getInt(Tag.ReferencedFrameNumber, 0) >= 1, "the SEG names the source frame");
+    }
+
+    @Test
     void runOnASeriesFolderMatchesPredict() throws Exception {
         Path expected = TinyModel.predict(model, series, tmp.resolve("predict-run"), false);
         PipelineRun.Options o = new PipelineRun.Options(series, tmp.resolve("run-out"), model, tmp.resolve("run-work"),

@@ -27,18 +27,29 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
 /**
- * A series of single-frame DICOM images assembled into one volume the way dcm2niix does:
- * slices sorted along the normal of ImageOrientationPatient by the projection of
- * ImagePositionPatient, checked for one orientation, size and pixel spacing, no gantry tilt
- * and uniform slice spacing, rescaled (RescaleSlope/Intercept) to int16 when the values are
- * integers in range and to float32 otherwise, with the NIfTI affine (LPS negated in x and y
- * to RAS). Refusals are typed: {@link ErrorCode#INVALID_SERIES} for geometry, and
- * {@link ErrorCode#INVALID_DICOM} for objects that are not CT, MR or PET images.
+ * A series of DICOM images assembled into one volume the way dcm2niix does: single-frame
+ * instances (CT, MR, PET Image Storage) and multi-frame enhanced instances (Enhanced and Legacy
+ * Converted Enhanced CT, MR, PET), each frame a slice whose position, orientation, pixel
+ * spacing and rescale come from its per-frame functional groups, else from the shared ones.
+ * Slices are sorted along the normal of the orientation by the projection of their position,
+ * checked for one orientation, size and pixel spacing, no gantry tilt and uniform slice
+ * spacing, rescaled to int16 when the values are integers in range and to float32 otherwise,
+ * with the NIfTI affine (LPS negated in x and y to RAS). Refusals are typed:
+ * {@link ErrorCode#INVALID_SERIES} for geometry, and {@link ErrorCode#INVALID_DICOM} for
+ * objects that are not CT, MR or PET images.
  */
 public final class DicomSeries {
-    /** SOP classes assembled: CT, MR and PET image storage (single-frame). */
+    /** Single-frame SOP classes assembled: CT, MR and PET Image Storage. */
     public static final Set<String> IMAGE_SOP_CLASSES = Set.of(
             "1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.4", "1.2.840.10008.5.1.4.1.1.128");
+    /**
+     * Multi-frame SOP classes assembled, each frame a slice: Enhanced CT, Legacy Converted
+     * Enhanced CT, Enhanced MR, Legacy Converted Enhanced MR, Enhanced PET and Legacy Converted
+     * Enhanced PET Image Storage.
+     */
+    public static final Set<String> ENHANCED_SOP_CLASSES = Set.of(
+            "1.2.840.10008.5.1.4.1.1.2.1", "1.2.840.10008.5.1.4.1.1.2.2", "1.2.840.10008.5.1.4.1.1.4.1",
+            "1.2.840.10008.5.1.4.1.1.4.4", "1.2.840.10008.5.1.4.1.1.130", "1.2.840.10008.5.1.4.1.1.128.1");
     /** Largest difference between direction cosines (or pixel spacings in mm) of slices still taken as equal. */
     public static final double ORIENTATION_TOLERANCE = 1e-4;
     /** A slice gap may differ from the mean gap by this fraction of it (or {@link #MIN_GAP_TOLERANCE_MM}, the larger). */
@@ -153,16 +164,84 @@ public final class DicomSeries {
         }
     }
 
-    private record Slice(DicomFile file, double[] position, double distance) {
+    /**
+     * One slice: a single-frame instance ({@code frameNumber} 0) or frame {@code frameNumber}
+     * (from 1) of a multi-frame one, with its geometry and rescale.
+     */
+    private record Slice(DicomFile file, int frameNumber, int rows, int columns, double[] position, double[] orientation,
+                         double[] spacing, double thickness, double tilt, double slope, double intercept) {
+        int frameIndex() {
+            return Math.max(0, frameNumber - 1);
+        }
+    }
+
+    /** The slices of one instance: itself, or each frame of a multi-frame enhanced instance. */
+    private static List<Slice> slicesOf(DicomFile f) {
+        DicomDataset ds = f.dataset();
+        String sop = ds.getString(Tag.SOPClassUID);
+        int rows = ds.getInt(Tag.Rows, 0);
+        int cols = ds.getInt(Tag.Columns, 0);
+        if (sop != null && IMAGE_SOP_CLASSES.contains(sop)) {
+            if (ds.getInt(Tag.NumberOfFrames, 1) != 1) {
+                throw series("multi-frame instance of a single-frame SOP class");
+            }
+            return List.of(new Slice(f, 0, rows, cols, ds.getDoubles(Tag.ImagePositionPatient),
+                    ds.getDoubles(Tag.ImageOrientationPatient), ds.getDoubles(Tag.PixelSpacing),
+                    ds.getDouble(Tag.SliceThickness, Double.NaN), ds.getDouble(Tag.GantryDetectorTilt, 0),
+                    ds.getDouble(Tag.RescaleSlope, 1), ds.getDouble(Tag.RescaleIntercept, 0)));
+        }
+        if (sop == null || !ENHANCED_SOP_CLASSES.contains(sop)) {
+            throw new InvalidDicomException(ErrorCode.INVALID_DICOM, "SOP class " + sop
+                    + " is not a CT, MR or PET image storage class");
+        }
+        int frames = ds.getInt(Tag.NumberOfFrames, 0);
+        List<DicomDataset> perFrame = ds.getSequence(Tag.PerFrameFunctionalGroupsSequence);
+        if (frames < 1 || perFrame.size() != frames) {
+            throw series("multi-frame instance with " + frames + " frames and " + perFrame.size() + " per-frame functional groups");
+        }
+        List<DicomDataset> sharedItems = ds.getSequence(Tag.SharedFunctionalGroupsSequence);
+        DicomDataset shared = sharedItems.isEmpty() ? new DicomDataset() : sharedItems.get(0);
+        List<Slice> out = new ArrayList<>(frames);
+        for (int i = 0; i < frames; i++) {
+            DicomDataset own = perFrame.get(i);
+            DicomDataset measures = group(own, shared, Tag.PixelMeasuresSequence);
+            DicomDataset rescale = group(own, shared, Tag.PixelValueTransformationSequence);
+            DicomDataset ct = group(own, shared, Tag.CTAcquisitionDetailsSequence);
+            out.add(new Slice(f, i + 1, rows, cols,
+                    group(own, shared, Tag.PlanePositionSequence).getDoubles(Tag.ImagePositionPatient),
+                    group(own, shared, Tag.PlaneOrientationSequence).getDoubles(Tag.ImageOrientationPatient),
+                    measures.getDoubles(Tag.PixelSpacing), measures.getDouble(Tag.SliceThickness, Double.NaN),
+                    ct.getDouble(Tag.GantryDetectorTilt, 0),
+                    rescale.getDouble(Tag.RescaleSlope, 1), rescale.getDouble(Tag.RescaleIntercept, 0)));
+        }
+        return out;
+    }
+
+    /** The item of functional group {@code sequence}: the frame's own, else the shared one, else empty. */
+    private static DicomDataset group(DicomDataset perFrame, DicomDataset shared, int sequence) {
+        List<DicomDataset> own = perFrame.getSequence(sequence);
+        if (!own.isEmpty()) {
+            return own.get(0);
+        }
+        List<DicomDataset> common = shared.getSequence(sequence);
+        return common.isEmpty() ? new DicomDataset() : common.get(0);
     }
 
     private static DicomSeries assembleChecked(List<DicomFile> instances) {
         DicomDataset first = instances.get(0).dataset();
         String seriesUid = first.getString(Tag.SeriesInstanceUID);
-        int rows = first.getInt(Tag.Rows, 0);
-        int cols = first.getInt(Tag.Columns, 0);
-        double[] iop = first.getDoubles(Tag.ImageOrientationPatient);
-        double[] spacing = first.getDoubles(Tag.PixelSpacing);
+        List<Slice> slices = new ArrayList<>();
+        for (DicomFile f : instances) {
+            if (!seriesUid.equals(f.dataset().getString(Tag.SeriesInstanceUID))) {
+                throw series("instances of more than one series");
+            }
+            slices.addAll(slicesOf(f));
+        }
+        Slice reference = slices.get(0);
+        int rows = reference.rows();
+        int cols = reference.columns();
+        double[] iop = reference.orientation();
+        double[] spacing = reference.spacing();
         if (iop == null || iop.length != 6) {
             throw series("ImageOrientationPatient missing or not 6 values");
         }
@@ -175,61 +254,47 @@ public final class DicomSeries {
         if (Math.abs(dot(rowDir, colDir)) > 1e-3 || norm(normal) < 0.99) {
             throw series("ImageOrientationPatient directions are not orthonormal");
         }
-        List<Slice> slices = new ArrayList<>(instances.size());
-        for (DicomFile f : instances) {
-            DicomDataset ds = f.dataset();
-            String sop = ds.getString(Tag.SOPClassUID);
-            if (sop == null || !IMAGE_SOP_CLASSES.contains(sop)) {
-                throw new InvalidDicomException(ErrorCode.INVALID_DICOM, "SOP class " + sop
-                        + " is not a single-frame CT, MR or PET image storage class");
+        for (Slice s : slices) {
+            if (s.rows() != rows || s.columns() != cols) {
+                throw series("slices of different sizes (" + rows + "x" + cols + " and " + s.rows() + "x" + s.columns() + ")");
             }
-            if (!seriesUid.equals(ds.getString(Tag.SeriesInstanceUID))) {
-                throw series("instances of more than one series");
-            }
-            if (ds.getInt(Tag.NumberOfFrames, 1) != 1) {
-                throw series("multi-frame instance in a single-frame series");
-            }
-            if (ds.getInt(Tag.Rows, 0) != rows || ds.getInt(Tag.Columns, 0) != cols) {
-                throw series("slices of different sizes (" + rows + "x" + cols + " and "
-                        + ds.getInt(Tag.Rows, 0) + "x" + ds.getInt(Tag.Columns, 0) + ")");
-            }
-            double[] o = ds.getDoubles(Tag.ImageOrientationPatient);
+            double[] o = s.orientation();
             if (o == null || o.length != 6 || maxAbsDiff(o, iop) > ORIENTATION_TOLERANCE) {
                 throw series("slices of different orientations");
             }
-            double[] s = ds.getDoubles(Tag.PixelSpacing);
-            if (s == null || s.length != 2 || maxAbsDiff(s, spacing) > ORIENTATION_TOLERANCE) {
+            double[] sp = s.spacing();
+            if (sp == null || sp.length != 2 || maxAbsDiff(sp, spacing) > ORIENTATION_TOLERANCE) {
                 throw series("slices of different pixel spacings");
             }
-            double[] p = ds.getDoubles(Tag.ImagePositionPatient);
+            double[] p = s.position();
             if (p == null || p.length != 3) {
                 throw series("a slice without ImagePositionPatient");
             }
-            if (Math.abs(ds.getDouble(Tag.GantryDetectorTilt, 0)) > 0.01) {
-                throw series("gantry tilt of " + ds.getDouble(Tag.GantryDetectorTilt, 0) + " degrees");
+            if (Math.abs(s.tilt()) > 0.01) {
+                throw series("gantry tilt of " + s.tilt() + " degrees");
             }
-            slices.add(new Slice(f, p, dot(p, normal)));
         }
-        slices.sort(Comparator.comparingDouble(Slice::distance));
+        slices.sort(Comparator.comparingDouble(s -> dot(s.position(), normal)));
         int n = slices.size();
         double[] origin = slices.get(0).position();
         double sliceSpacing;
         double[] sliceVector;
         if (n == 1) {
-            sliceSpacing = first.getDouble(Tag.SpacingBetweenSlices, first.getDouble(Tag.SliceThickness, 1));
+            double thickness = Double.isNaN(reference.thickness()) ? 1 : reference.thickness();
+            sliceSpacing = first.getDouble(Tag.SpacingBetweenSlices, thickness);
             if (!(sliceSpacing > 0)) {
                 sliceSpacing = 1;
             }
             sliceVector = scale(normal, sliceSpacing);
         } else {
-            double extent = slices.get(n - 1).distance() - slices.get(0).distance();
+            double extent = dot(slices.get(n - 1).position(), normal) - dot(slices.get(0).position(), normal);
             sliceSpacing = extent / (n - 1);
             if (!(sliceSpacing > 1e-4)) {
                 throw series("slices share one position (duplicates or several volumes in one series)");
             }
             double tolerance = Math.max(MIN_GAP_TOLERANCE_MM, GAP_TOLERANCE * sliceSpacing);
             for (int k = 1; k < n; k++) {
-                double gap = slices.get(k).distance() - slices.get(k - 1).distance();
+                double gap = dot(slices.get(k).position(), normal) - dot(slices.get(k - 1).position(), normal);
                 if (Math.abs(gap - sliceSpacing) > tolerance) {
                     throw series(String.format(java.util.Locale.ROOT,
                             "non-uniform slice spacing: gap %.4f mm between slices %d and %d, mean %.4f mm", gap, k - 1, k,
@@ -263,10 +328,12 @@ public final class DicomSeries {
 
         List<String> classes = new ArrayList<>(n);
         List<String> instancesUids = new ArrayList<>(n);
+        List<Integer> frameNumbers = new ArrayList<>(n);
         List<double[]> positions = new ArrayList<>(n);
         for (Slice s : slices) {
             classes.add(s.file().dataset().getString(Tag.SOPClassUID));
             instancesUids.add(s.file().dataset().getString(Tag.SOPInstanceUID));
+            frameNumbers.add(s.frameNumber());
             positions.add(s.position().clone());
         }
         DicomDataset firstSorted = slices.get(0).file().dataset();
@@ -279,8 +346,10 @@ public final class DicomSeries {
         }
         SeriesInfo info = new SeriesInfo(firstSorted.getString(Tag.StudyInstanceUID), seriesUid,
                 firstSorted.getString(Tag.FrameOfReferenceUID), firstSorted.getString(Tag.Modality), rows, cols,
-                iop.clone(), spacing.clone(), sliceSpacing, firstSorted.getDouble(Tag.SliceThickness, sliceSpacing),
-                List.copyOf(positions), List.copyOf(classes), List.copyOf(instancesUids), patientStudy, affine);
+                iop.clone(), spacing.clone(), sliceSpacing,
+                Double.isNaN(slices.get(0).thickness()) ? sliceSpacing : slices.get(0).thickness(),
+                List.copyOf(positions), List.copyOf(classes), List.copyOf(instancesUids), List.copyOf(frameNumbers),
+                patientStudy, affine);
         return new DicomSeries(volume, info);
     }
 
@@ -292,24 +361,31 @@ public final class DicomSeries {
             throw new InvalidDicomException(ErrorCode.VOLUME_TOO_LARGE, (long) plane * n + " voxels do not fit one array");
         }
         PixelData[] pixel = new PixelData[n];
+        int[] frame = new int[n];
         double[] slope = new double[n];
         double[] inter = new double[n];
         boolean integral = true;
+        java.util.Map<DicomFile, PixelData> byInstance = new java.util.IdentityHashMap<>();
         for (int k = 0; k < n; k++) {
-            DicomFile f = slices.get(k).file();
-            pixel[k] = PixelData.of(f);
+            Slice s = slices.get(k);
+            pixel[k] = byInstance.computeIfAbsent(s.file(), PixelData::of);
             if (pixel[k].samplesPerPixel() != 1) {
                 throw series("colour images are not assembled into a volume");
             }
-            slope[k] = f.dataset().getDouble(Tag.RescaleSlope, 1);
-            inter[k] = f.dataset().getDouble(Tag.RescaleIntercept, 0);
+            frame[k] = s.frameIndex();
+            if (frame[k] >= pixel[k].frames()) {
+                throw new InvalidDicomException(ErrorCode.INVALID_DICOM, "frame " + (frame[k] + 1) + " of "
+                        + pixel[k].frames() + " in the pixel data");
+            }
+            slope[k] = s.slope();
+            inter[k] = s.intercept();
             integral &= slope[k] == 1 && inter[k] == Math.rint(inter[k]);
         }
         if (integral) {
             short[] out = new short[plane * n];
             AtomicBoolean overflow = new AtomicBoolean();
             IntStream.range(0, n).parallel().forEach(k -> {
-                if (!overflow.get() && !decodeInt16(pixel[k], (int) inter[k], out, k * plane)) {
+                if (!overflow.get() && !decodeInt16(pixel[k], frame[k], (int) inter[k], out, k * plane)) {
                     overflow.set(true);
                 }
             });
@@ -318,12 +394,12 @@ public final class DicomSeries {
             }
         }
         float[] out = new float[plane * n];
-        IntStream.range(0, n).parallel().forEach(k -> decodeFloat(pixel[k], slope[k], inter[k], out, k * plane));
+        IntStream.range(0, n).parallel().forEach(k -> decodeFloat(pixel[k], frame[k], slope[k], inter[k], out, k * plane));
         return Volume.wrap(NiftiHeader.forGrid(cols, rows, n, affine, DataType.FLOAT32), out);
     }
 
-    private static boolean decodeInt16(PixelData p, int intercept, short[] out, int at) {
-        ByteBuffer f = p.frame(0);
+    private static boolean decodeInt16(PixelData p, int frame, int intercept, short[] out, int at) {
+        ByteBuffer f = p.frame(frame);
         int count = p.rows() * p.columns();
         int bps = p.bytesPerSample();
         for (int i = 0; i < count; i++) {
@@ -336,8 +412,8 @@ public final class DicomSeries {
         return true;
     }
 
-    private static void decodeFloat(PixelData p, double slope, double intercept, float[] out, int at) {
-        ByteBuffer f = p.frame(0);
+    private static void decodeFloat(PixelData p, int frame, double slope, double intercept, float[] out, int at) {
+        ByteBuffer f = p.frame(frame);
         int count = p.rows() * p.columns();
         int bps = p.bytesPerSample();
         boolean unsigned32 = bps == 4 && p.pixelRepresentation() == 0;

@@ -166,11 +166,15 @@ public final class SegWriter {
         ds.putString(Tag.FrameOfReferenceUID, Vr.UI, source.frameOfReferenceUid());
         ds.putString(Tag.PositionReferenceIndicator, Vr.LO);
 
+        // One item per source instance: a multi-frame instance holds several slices.
         List<DicomDataset> referenced = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (int k = 0; k < slices; k++) {
-            referenced.add(new DicomDataset()
-                    .putString(Tag.ReferencedSOPClassUID, Vr.UI, source.sopClassUids().get(k))
-                    .putString(Tag.ReferencedSOPInstanceUID, Vr.UI, source.sopInstanceUids().get(k)));
+            if (seen.add(source.sopInstanceUids().get(k))) {
+                referenced.add(new DicomDataset()
+                        .putString(Tag.ReferencedSOPClassUID, Vr.UI, source.sopClassUids().get(k))
+                        .putString(Tag.ReferencedSOPInstanceUID, Vr.UI, source.sopInstanceUids().get(k)));
+            }
         }
         ds.putSequence(Tag.ReferencedSeriesSequence, List.of(new DicomDataset()
                 .putString(Tag.SeriesInstanceUID, Vr.UI, source.seriesInstanceUid())
@@ -214,8 +218,11 @@ public final class SegWriter {
             int k = f[2];
             DicomDataset sourceImage = new DicomDataset()
                     .putString(Tag.ReferencedSOPClassUID, Vr.UI, source.sopClassUids().get(k))
-                    .putString(Tag.ReferencedSOPInstanceUID, Vr.UI, source.sopInstanceUids().get(k))
-                    .putSequence(Tag.PurposeOfReferenceCodeSequence, List.of(purpose));
+                    .putString(Tag.ReferencedSOPInstanceUID, Vr.UI, source.sopInstanceUids().get(k));
+            if (source.frameNumbers().get(k) > 0) {
+                sourceImage.putString(Tag.ReferencedFrameNumber, Vr.IS, Integer.toString(source.frameNumbers().get(k)));
+            }
+            sourceImage.putSequence(Tag.PurposeOfReferenceCodeSequence, List.of(purpose));
             perFrame.add(new DicomDataset()
                     .putSequence(Tag.DerivationImageSequence, List.of(new DicomDataset()
                             .putSequence(Tag.DerivationCodeSequence, List.of(derivationCode))

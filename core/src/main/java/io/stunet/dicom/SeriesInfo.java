@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * What a derived object (a DICOM SEG) needs to know about the source series, separate from
- * its voxels: the identifying UIDs, the per-slice SOP Class/Instance UIDs and positions in
- * the order of the volume's k axis, the shared orientation and spacings, and the
+ * its voxels: the identifying UIDs, the per-slice SOP Class/Instance UIDs, frame numbers and
+ * positions in the order of the volume's k axis, the shared orientation and spacings, and the
  * patient, clinical trial and study module elements copied raw (bytes and VR as read,
  * SpecificCharacterSet included) from the first slice.
  *
@@ -14,6 +14,8 @@ import java.util.List;
  * @param pixelSpacing PixelSpacing as in DICOM: row spacing (between rows), column spacing
  * @param sliceSpacing distance between adjacent slice positions along the normal, in mm
  * @param positions ImagePositionPatient (LPS) of each slice, volume k order
+ * @param frameNumbers for each slice, its frame number (from 1) in a multi-frame (enhanced)
+ *     instance, or 0 when the slice is a single-frame instance
  * @param affine voxel (column, row, slice) to RAS+ mm, as NIfTI stores it
  */
 public record SeriesInfo(
@@ -30,6 +32,7 @@ public record SeriesInfo(
         List<double[]> positions,
         List<String> sopClassUids,
         List<String> sopInstanceUids,
+        List<Integer> frameNumbers,
         DicomDataset patientStudy,
         Affine affine) {
 

@@ -42,6 +42,7 @@ public final class SeriesInfoJson {
         s.positions().forEach(p -> doubles(positions.addArray(), p));
         s.sopClassUids().forEach(o.putArray("sopClassUids")::add);
         s.sopInstanceUids().forEach(o.putArray("sopInstanceUids")::add);
+        s.frameNumbers().forEach(o.putArray("frameNumbers")::add);
         ByteArrayOutputStream raw = new ByteArrayOutputStream();
         DicomWriter.writeDataset(raw, s.patientStudy());
         o.put("patientStudy", Base64.getEncoder().encodeToString(raw.toByteArray()));
@@ -65,12 +66,19 @@ public final class SeriesInfoJson {
             o.get("sopClassUids").forEach(u -> classes.add(u.asText()));
             List<String> instances = new ArrayList<>();
             o.get("sopInstanceUids").forEach(u -> instances.add(u.asText()));
+            // Documents written before multi-frame sources were assembled have no frame numbers: all single-frame.
+            List<Integer> frames = new ArrayList<>();
+            if (o.has("frameNumbers")) {
+                o.get("frameNumbers").forEach(u -> frames.add(u.asInt()));
+            } else {
+                instances.forEach(u -> frames.add(0));
+            }
             DicomDataset patientStudy = DicomReader.readDataset(Base64.getDecoder().decode(o.get("patientStudy").asText()),
                     TransferSyntax.EXPLICIT_LE.uid()).dataset();
             return new SeriesInfo(text(o, "studyInstanceUid"), text(o, "seriesInstanceUid"), text(o, "frameOfReferenceUid"),
                     text(o, "modality"), o.get("rows").asInt(), o.get("columns").asInt(), doubles(o.get("orientation")),
                     doubles(o.get("pixelSpacing")), o.get("sliceSpacing").asDouble(), o.get("sliceThickness").asDouble(),
-                    List.copyOf(positions), List.copyOf(classes), List.copyOf(instances), patientStudy,
+                    List.copyOf(positions), List.copyOf(classes), List.copyOf(instances), List.copyOf(frames), patientStudy,
                     Affine.of(doubles(o.get("affine"))));
         } catch (IOException | RuntimeException e) {
             if (e instanceof StunetException s && s.code() == ErrorCode.INVALID_RECORD) {

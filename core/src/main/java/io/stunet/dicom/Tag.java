@@ -118,6 +118,8 @@ public final class Tag {
     public static final int SharedFunctionalGroupsSequence = 0x52009229;
     public static final int PerFrameFunctionalGroupsSequence = 0x52009230;
     public static final int PixelMeasuresSequence = 0x00289110;
+    public static final int PixelValueTransformationSequence = 0x00289145;
+    public static final int CTAcquisitionDetailsSequence = 0x00189304;
     public static final int SamplesPerPixel = 0x00280002;
     public static final int PhotometricInterpretation = 0x00280004;
     public static final int PlanarConfiguration = 0x00280006;

@@ -19,21 +19,27 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A SEG written from TotalSegmentator's real multilabel mask of the bundled CT, on a series
- * generated from that CT: dciodvfy finds no error, pydicom reads it, and its frames placed
+ * generated from that CT (single-frame instances, or enhanced multi-frame ones whose frames
+ * the SEG references by number): dciodvfy finds no error, pydicom reads it, and its frames placed
  * by their own plane positions (in Python, without our code) rebuild exactly the mask.
  */
 class SegWriterTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void segPassesDciodvfyAndRebuildsTheMask() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"--ts=implicit", "--enhanced=perframe --instances=2"})
+    void segPassesDciodvfyAndRebuildsTheMask(String source) throws Exception {
         Path dir = tmp.resolve("series");
-        DicomReference.makeSeries(dir, "--shuffle", "--ts=implicit");
+        List<String> options = new ArrayList<>(List.of(source.split(" ")));
+        options.add("--shuffle");
+        DicomReference.makeSeries(dir, options.toArray(String[]::new));
         DicomSeries series = DicomSeries.assemble(DicomSeries.scan(dir).values().iterator().next());
         Path maskFile = TestData.nifti("example_seg.nii.gz");
         Volume mask = NiftiReader.read(maskFile);
