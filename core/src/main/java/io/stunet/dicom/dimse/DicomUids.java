@@ -1,5 +1,6 @@
 package io.stunet.dicom.dimse;
 
+import io.stunet.dicom.DicomSeries;
 import io.stunet.dicom.DicomWriter;
 
 import java.util.List;
@@ -18,12 +19,6 @@ public final class DicomUids {
     public static final String APPLICATION_CONTEXT = "1.2.840.10008.3.1.1.1";
     public static final String VERIFICATION = "1.2.840.10008.1.1";
 
-    public static final String CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2";
-    public static final String ENHANCED_CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2.1";
-    public static final String LEGACY_CONVERTED_ENHANCED_CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2.2";
-    public static final String MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4";
-    public static final String ENHANCED_MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4.1";
-
     public static final String IMPLICIT_VR_LE = "1.2.840.10008.1.2";
     public static final String EXPLICIT_VR_LE = "1.2.840.10008.1.2.1";
     public static final String DEFLATED_EXPLICIT_VR_LE = "1.2.840.10008.1.2.1.99";
@@ -33,9 +28,11 @@ public final class DicomUids {
     /** JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14, selection value 1). */
     public static final String JPEG_LOSSLESS_SV1 = "1.2.840.10008.1.2.4.70";
 
-    /** Storage SOP classes whose instances are received into the spool. */
-    public static final Set<String> STORAGE_CLASSES = Set.of(CT_IMAGE_STORAGE, ENHANCED_CT_IMAGE_STORAGE,
-            LEGACY_CONVERTED_ENHANCED_CT_IMAGE_STORAGE, MR_IMAGE_STORAGE, ENHANCED_MR_IMAGE_STORAGE);
+    /**
+     * Storage SOP classes whose instances are received into the spool: exactly those that
+     * series assembly turns into a volume (single-frame and enhanced CT, MR and PET).
+     */
+    public static final Set<String> STORAGE_CLASSES = union(DicomSeries.IMAGE_SOP_CLASSES, DicomSeries.ENHANCED_SOP_CLASSES);
 
     /** Transfer syntaxes accepted for storage, in no particular order (the proposer's order wins). */
     public static final Set<String> STORAGE_TRANSFER_SYNTAXES = Set.of(IMPLICIT_VR_LE, EXPLICIT_VR_LE,
@@ -47,4 +44,10 @@ public final class DicomUids {
     /** Our implementation identity, the one every Part 10 header we write carries. */
     public static final String IMPLEMENTATION_CLASS_UID = DicomWriter.IMPLEMENTATION_CLASS_UID;
     public static final String IMPLEMENTATION_VERSION = DicomWriter.IMPLEMENTATION_VERSION;
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        java.util.Set<String> all = new java.util.HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
+    }
 }
