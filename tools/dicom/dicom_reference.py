@@ -110,6 +110,80 @@ def _ds(v):
     return ("%.10g" % v)[:16]
 
 
+def _jpeg_lossless(frame, predictor, restart_rows):
+    """A JPEG lossless (process 14, ITU T.81 annex H) encoding of a uint16 frame (rows x columns),
+    16-bit precision, no point transform, one restart interval every `restart_rows` rows
+    (0: none). Our own encoder, for inputs dcmcjpeg cannot write (restart markers); make-series
+    checks every frame it writes with dcmtk's decoder."""
+    rows, cols = frame.shape
+    x = frame.astype(np.int64)
+    # Huffman table for the difference categories 0..16: 14 codes of 4 bits, 3 of 5 (canonical).
+    bits = [0] * 16
+    bits[3], bits[4] = 14, 3
+    codes, code = {}, 0
+    symbol = 0
+    for length in range(1, 17):
+        for _ in range(bits[length - 1]):
+            codes[symbol] = (code, length)
+            code += 1
+            symbol += 1
+        code <<= 1
+    out = bytearray(b"\xff\xd8")
+    out += b"\xff\xc4" + (3 + 16 + 17).to_bytes(2, "big") + b"\x00" + bytes(bits) + bytes(range(17))
+    out += b"\xff\xc3" + (11).to_bytes(2, "big") + bytes([16]) + rows.to_bytes(2, "big") + cols.to_bytes(2, "big")
+    out += bytes([1, 1, 0x11, 0])
+    interval = restart_rows * cols
+    if interval:
+        out += b"\xff\xdd" + (4).to_bytes(2, "big") + interval.to_bytes(2, "big")
+    out += b"\xff\xda" + (8).to_bytes(2, "big") + bytes([1, 1, 0x00, predictor, 0, 0])
+    acc, n = 0, 0
+
+    def put(value, length):
+        nonlocal acc, n
+        acc = (acc << length) | value
+        n += length
+        while n >= 8:
+            byte = (acc >> (n - 8)) & 0xFF
+            out.append(byte)
+            if byte == 0xFF:
+                out.append(0)
+            n -= 8
+        acc &= (1 << n) - 1
+
+    start_row = 0
+    for m in range(rows * cols):
+        r, c = divmod(m, cols)
+        if interval and m and m % interval == 0:
+            if n:
+                put((1 << (8 - n)) - 1, 8 - n)  # pad the last byte with 1-bits
+            out += bytes([0xFF, 0xD0 + (m // interval - 1) % 8])
+            start_row = r
+        if r == start_row and c == 0:
+            pred = 1 << 15
+        elif r == start_row:
+            pred = x[r, c - 1]
+        elif c == 0:
+            pred = x[r - 1, c]
+        else:
+            ra, rb, rc = x[r, c - 1], x[r - 1, c], x[r - 1, c - 1]
+            pred = {1: ra, 2: rb, 3: rc, 4: ra + rb - rc, 5: ra + ((rb - rc) >> 1),
+                    6: rb + ((ra - rc) >> 1), 7: (ra + rb) >> 1}[predictor]
+        diff = int((x[r, c] - pred) & 0xFFFF)
+        if diff >= 32768:
+            diff -= 65536
+        if diff == -32768:
+            put(*codes[16])
+            continue
+        size = abs(diff).bit_length()
+        put(*codes[size])
+        if size:
+            put(diff if diff > 0 else (diff - 1) & ((1 << size) - 1), size)
+    if n:
+        put((1 << (8 - n)) - 1, 8 - n)
+    out += b"\xff\xd9"
+    return bytes(out)
+
+
 def cmd_make_series(args):
     import nibabel as nib
     pydicom = _pydicom()
@@ -274,7 +348,24 @@ def cmd_make_series(args):
         ds.PixelData = np.ascontiguousarray(stored[:, :, k].T).tobytes()
         save(ds, os.path.join(args.outdir, "IM%05d.dcm" % (order[k] * 7 + 3)))
 
-    if args.ts in ("rle", "jpegll", "jpegll14"):
+    if args.restart:
+        # JPEG lossless with restart intervals, by our own encoder; each file must decode with
+        # dcmtk's dcmdjpeg to exactly the stored values.
+        from pydicom.encaps import encapsulate
+        for name in written:
+            ds = pydicom.dcmread(name)
+            frames = ds.pixel_array.reshape(-1, ny, nx)
+            ds.PixelData = encapsulate([_jpeg_lossless(f, args.predictor, args.restart) for f in frames])
+            ds["PixelData"].VR = "OB"
+            ds.file_meta.TransferSyntaxUID = TS["jpegll14"] if args.predictor != 1 else TS["jpegll"]
+            ds.is_implicit_VR, ds.is_little_endian = False, True
+            ds.save_as(name, write_like_original=False)
+            plain = name + ".plain"
+            subprocess.run(["dcmdjpeg", name, plain], check=True)
+            if not np.array_equal(pydicom.dcmread(plain).pixel_array.reshape(-1, ny, nx), frames):
+                raise SystemExit("dcmdjpeg does not decode our JPEG lossless encoding of " + name)
+            os.remove(plain)
+    elif args.ts in ("rle", "jpegll", "jpegll14"):
         for name in written:
             tmp = name + ".tmp"
             if args.ts == "rle":
@@ -307,10 +398,12 @@ def cmd_dcm2niix(args):
         names = sorted(os.listdir(src))
         head = pydicom.dcmread(os.path.join(src, names[0]), stop_before_pixels=True) if names else None
         ts = str(head.file_meta.TransferSyntaxUID) if head is not None else ""
-        multi_frame_jpeg = ts.startswith("1.2.840.10008.1.2.4.") and "PerFrameFunctionalGroupsSequence" in head
-        if ts == TS["deflated"] or multi_frame_jpeg:
+        jpeg = ts.startswith("1.2.840.10008.1.2.4.")
+        restarts = jpeg and b"\xff\xdd" in pydicom.dcmread(os.path.join(src, names[0])).PixelData
+        if ts == TS["deflated"] or (jpeg and ("PerFrameFunctionalGroupsSequence" in head or restarts)):
             # dcm2niix reads neither deflated files nor multi-frame JPEG with one fragment per
-            # frame; it advises converting them with dcmtk first (dcmconv, dcmdjpeg).
+            # frame nor JPEG lossless with restart markers; it advises converting them with
+            # dcmtk first (dcmconv, dcmdjpeg).
             tool = ["dcmconv", "+te"] if ts == TS["deflated"] else ["dcmdjpeg"]
             src = os.path.join(out, "converted")
             os.makedirs(src)
@@ -425,6 +518,8 @@ def main():
     m.add_argument("--shape", help="resample to NX,NY,NZ (linear)")
     m.add_argument("--ts", choices=sorted(TS), default="explicit")
     m.add_argument("--predictor", type=int, default=6, help="JPEG lossless selection value for jpegll14")
+    m.add_argument("--restart", type=int, default=0,
+                   help="JPEG lossless with a restart marker every N rows, by our own encoder (checked with dcmdjpeg)")
     m.add_argument("--shuffle", action="store_true", help="file names in a random order of slices")
     m.add_argument("--seed", type=int, default=7)
     m.add_argument("--slope", type=float, default=1.0)

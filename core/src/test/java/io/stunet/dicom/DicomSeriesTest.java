@@ -46,6 +46,8 @@ class DicomSeriesTest {
         "jpegll, --shuffle",
         "jpegll14, --predictor=7",
         "jpegll14, --predictor=4",
+        "jpegll14, --restart=1",
+        "jpegll14, --restart=3",
     })
     void assemblesLikeTheSourceAndLikeDcm2niix(String ts, String option) {
         Path dir = tmp.resolve("series");
