@@ -71,20 +71,30 @@ def cmd_dump(args):
             with open(args.pixels_out, "wb") as f:
                 f.write(np.ascontiguousarray(arr).tobytes())
             result["pixels"] = {"shape": list(arr.shape), "dtype": str(arr.dtype)}
-        except Exception as e:  # pydicom has no decoder for this syntax: try dcmtk's JPEG decoder
+        except Exception as e:  # pydicom has no decoder for this syntax: try dcmtk's JPEG / JPEG-LS decoder
             result["pixels_error"] = type(e).__name__
             ts = str(ds.file_meta.get("TransferSyntaxUID", ""))
-            if ts.startswith("1.2.840.10008.1.2.4.") and shutil.which("dcmdjpeg"):
+            tool = _dcmtk_decoder(ts)
+            if tool and shutil.which(tool):
                 with tempfile.TemporaryDirectory() as tmp:
                     plain = os.path.join(tmp, "plain.dcm")
-                    if subprocess.run(["dcmdjpeg", args.file, plain], capture_output=True).returncode == 0:
+                    if subprocess.run([tool, args.file, plain], capture_output=True).returncode == 0:
                         arr = pydicom.dcmread(plain).pixel_array
                         arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
                         with open(args.pixels_out, "wb") as f:
                             f.write(np.ascontiguousarray(arr).tobytes())
-                        result["pixels"] = {"shape": list(arr.shape), "dtype": str(arr.dtype), "via": "dcmdjpeg"}
+                        result["pixels"] = {"shape": list(arr.shape), "dtype": str(arr.dtype), "via": tool}
                         del result["pixels_error"]
     json.dump(result, sys.stdout)
+
+
+def _dcmtk_decoder(ts):
+    """dcmtk's decompressor for an encapsulated transfer syntax: dcmdjpls for JPEG-LS, dcmdjpeg for JPEG."""
+    if ts in (TS["jpegls"], TS["jpeglsnear"]):
+        return "dcmdjpls"
+    if ts.startswith("1.2.840.10008.1.2.4."):
+        return "dcmdjpeg"
+    return None
 
 
 # ---------------------------------------------------------------- series generator
@@ -96,6 +106,8 @@ TS = {
     "rle": "1.2.840.10008.1.2.5",
     "jpegll": "1.2.840.10008.1.2.4.70",
     "jpegll14": "1.2.840.10008.1.2.4.57",
+    "jpegls": "1.2.840.10008.1.2.4.80",
+    "jpeglsnear": "1.2.840.10008.1.2.4.81",
     "bigendian": "1.2.840.10008.1.2.2",
 }
 SOP = {"CT": "1.2.840.10008.5.1.4.1.1.2", "MR": "1.2.840.10008.5.1.4.1.1.4"}
@@ -365,13 +377,18 @@ def cmd_make_series(args):
             if not np.array_equal(pydicom.dcmread(plain).pixel_array.reshape(-1, ny, nx), frames):
                 raise SystemExit("dcmdjpeg does not decode our JPEG lossless encoding of " + name)
             os.remove(plain)
-    elif args.ts in ("rle", "jpegll", "jpegll14"):
+    elif args.ts in ("rle", "jpegll", "jpegll14", "jpegls", "jpeglsnear"):
         for name in written:
             tmp = name + ".tmp"
             if args.ts == "rle":
                 cmd = ["dcmcrle", name, tmp]
             elif args.ts == "jpegll":
                 cmd = ["dcmcjpeg", "+e1", name, tmp]
+            elif args.ts == "jpegls":
+                cmd = ["dcmcjpls", "+el", name, tmp]
+            elif args.ts == "jpeglsnear":
+                # dcmtk gives lossy instances new SOP Instance UIDs; the series UID stays.
+                cmd = ["dcmcjpls", "+en", "+md", str(args.near), name, tmp]
             else:
                 cmd = ["dcmcjpeg", "+el", "+sv", str(args.predictor), name, tmp]
             subprocess.run(cmd, check=True)
@@ -400,11 +417,12 @@ def cmd_dcm2niix(args):
         ts = str(head.file_meta.TransferSyntaxUID) if head is not None else ""
         jpeg = ts.startswith("1.2.840.10008.1.2.4.")
         restarts = jpeg and b"\xff\xdd" in pydicom.dcmread(os.path.join(src, names[0])).PixelData
-        if ts == TS["deflated"] or (jpeg and ("PerFrameFunctionalGroupsSequence" in head or restarts)):
+        jpegls = ts in (TS["jpegls"], TS["jpeglsnear"])
+        if ts == TS["deflated"] or jpegls or (jpeg and ("PerFrameFunctionalGroupsSequence" in head or restarts)):
             # dcm2niix reads neither deflated files nor multi-frame JPEG with one fragment per
-            # frame nor JPEG lossless with restart markers; it advises converting them with
-            # dcmtk first (dcmconv, dcmdjpeg).
-            tool = ["dcmconv", "+te"] if ts == TS["deflated"] else ["dcmdjpeg"]
+            # frame nor JPEG lossless with restart markers, and Debian's build has no JPEG-LS;
+            # it advises converting them with dcmtk first (dcmconv, dcmdjpeg, dcmdjpls).
+            tool = ["dcmconv", "+te"] if ts == TS["deflated"] else [_dcmtk_decoder(ts)]
             src = os.path.join(out, "converted")
             os.makedirs(src)
             for n in names:
@@ -518,6 +536,7 @@ def main():
     m.add_argument("--shape", help="resample to NX,NY,NZ (linear)")
     m.add_argument("--ts", choices=sorted(TS), default="explicit")
     m.add_argument("--predictor", type=int, default=6, help="JPEG lossless selection value for jpegll14")
+    m.add_argument("--near", type=int, default=2, help="JPEG-LS NEAR (maximum deviation) for jpeglsnear")
     m.add_argument("--restart", type=int, default=0,
                    help="JPEG lossless with a restart marker every N rows, by our own encoder (checked with dcmdjpeg)")
     m.add_argument("--shuffle", action="store_true", help="file names in a random order of slices")

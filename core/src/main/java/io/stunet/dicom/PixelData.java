@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  * {@link #frame(int)} returns a frame as little-endian samples of {@link #bytesPerSample()}
  * bytes, rows then columns, samples of a pixel adjacent (colour-by-pixel, what pydicom's
  * {@code pixel_array} holds): a view without copying for native data, a decoded array for
- * RLE lossless and JPEG lossless. Samples are raw stored values; masking to BitsStored and
+ * RLE lossless, JPEG lossless and JPEG-LS (lossless and near-lossless). Samples are raw stored values; masking to BitsStored and
  * sign extension are the caller's (see {@link #signedSample}).
  */
 public final class PixelData {
@@ -66,7 +66,7 @@ public final class PixelData {
         }
         if (!syntax.pixelsDecodable()) {
             throw new InvalidDicomException(ErrorCode.UNSUPPORTED_TRANSFER_SYNTAX,
-                    "pixel data of this encapsulated transfer syntax is not decoded (JPEG baseline/extended, JPEG-LS,"
+                    "pixel data of this encapsulated transfer syntax is not decoded (JPEG baseline/extended,"
                             + " JPEG 2000 and video are not supported)");
         }
         if (syntax.encapsulated() != element.isEncapsulated()) {
@@ -136,6 +136,8 @@ public final class PixelData {
         try {
             if (syntax == TransferSyntax.RLE_LOSSLESS) {
                 RleDecoder.decode(compressed, rows * columns, samplesPerPixel, bytesPerSample(), out);
+            } else if (syntax == TransferSyntax.JPEG_LS_LOSSLESS || syntax == TransferSyntax.JPEG_LS_NEAR_LOSSLESS) {
+                JpegLsDecoder.decode(compressed, rows, columns, samplesPerPixel, bytesPerSample(), out);
             } else {
                 JpegLosslessDecoder.decode(compressed, rows, columns, samplesPerPixel, bytesPerSample(), out);
             }

@@ -6,8 +6,9 @@ import io.stunet.error.InvalidDicomException;
 /**
  * The transfer syntaxes the codec reads, and which of them it decodes pixel data of. Datasets
  * of every listed syntax except big endian parse; pixel data decodes for the native ones, RLE
- * lossless and JPEG lossless (process 14, any predictor, and its selection value 1 subset).
- * Other encapsulated syntaxes (JPEG baseline/extended, JPEG-LS, JPEG 2000, ...) parse as
+ * lossless, JPEG lossless (process 14, any predictor, and its selection value 1 subset) and
+ * JPEG-LS lossless and near-lossless ({@link JpegLsDecoder}). Other encapsulated syntaxes
+ * (JPEG baseline/extended, JPEG 2000, ...) parse as
  * {@link #ENCAPSULATED_OTHER} and fail at pixel decoding with
  * {@link ErrorCode#UNSUPPORTED_TRANSFER_SYNTAX}.
  */
@@ -18,6 +19,9 @@ public enum TransferSyntax {
     RLE_LOSSLESS("1.2.840.10008.1.2.5", true, false, true, true),
     JPEG_LOSSLESS("1.2.840.10008.1.2.4.57", true, false, true, true),
     JPEG_LOSSLESS_SV1("1.2.840.10008.1.2.4.70", true, false, true, true),
+    JPEG_LS_LOSSLESS("1.2.840.10008.1.2.4.80", true, false, true, true),
+    /** JPEG-LS near-lossless: decoded values differ from the original by at most the stream's NEAR. */
+    JPEG_LS_NEAR_LOSSLESS("1.2.840.10008.1.2.4.81", true, false, true, true),
     /** Any other encapsulated syntax (1.2.840.10008.1.2.4.*): the dataset parses, its pixels do not decode. */
     ENCAPSULATED_OTHER(null, true, false, true, false);
 

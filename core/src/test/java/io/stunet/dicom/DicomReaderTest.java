@@ -21,26 +21,42 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Our reader against pydicom on pydicom's own test files (bundled in data/dicom): every
  * element pydicom sees, with the same raw value bytes and numbers, nested items included,
- * and the same decoded pixels (pydicom's pixel_array; dcmtk's dcmdjpeg for JPEG lossless,
- * which pydicom cannot decode without plugins).
+ * and the same decoded pixels (pydicom's pixel_array; dcmtk's dcmdjpeg for JPEG lossless and
+ * dcmdjpls for JPEG-LS, which pydicom cannot decode without plugins).
  */
 class DicomReaderTest {
+    /** pydicom's test files as Debian's python3-pydicom installs them, for those not bundled in data/dicom. */
+    static final Path PYDICOM_FILES = Path.of("/usr/lib/python3/dist-packages/pydicom/data/test_files");
+
     @TempDir
     Path tmp;
+
+    /** A bundled test file (data/dicom), else pydicom's installed one of that name. */
+    private static Path testFile(String name) {
+        Path installed = PYDICOM_FILES.resolve(name);
+        try {
+            return DicomReference.sample(name);
+        } catch (IllegalStateException notBundled) {
+            assertTrue(Files.exists(installed), name + " is neither in data/dicom nor in " + PYDICOM_FILES);
+            return installed;
+        }
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {
         "CT_small.dcm", "MR_small.dcm", "MR_small_implicit.dcm", "MR_small_RLE.dcm", "image_dfl.dcm",
         "SC_rgb_rle_16bit.dcm", "SC_rgb_rle_2frame.dcm", "rtdose.dcm", "rtdose_rle.dcm", "rtplan.dcm", "test-SR.dcm",
         "reportsi.dcm", "liver_1frame.dcm", "SC_rgb_jpeg_gdcm.dcm", "nested_priv_SQ.dcm", "priv_SQ.dcm",
-        "UN_sequence.dcm", "SC_rgb_small_odd.dcm", "JPEG2000.dcm", "SC_rgb_jpeg_dcmtk.dcm"})
+        "UN_sequence.dcm", "SC_rgb_small_odd.dcm", "JPEG2000.dcm", "SC_rgb_jpeg_dcmtk.dcm",
+        "MR_small_jpeg_ls_lossless.dcm"})
     void elementsAndPixelsMatchPydicom(String name) throws Exception {
-        Path file = DicomReference.sample(name);
+        Path file = testFile(name);
         Path pixels = tmp.resolve(name + ".bin");
         JsonNode ref = DicomReference.call("dump", file.toString(), pixels.toString());
         DicomFile ours = DicomReader.read(file);
@@ -171,9 +187,10 @@ class DicomReaderTest {
 
     /** Every prefix, bit flips and garbage: either a result or a typed error, never another exception. */
     @ParameterizedTest
-    @ValueSource(strings = {"CT_small.dcm", "MR_small_RLE.dcm", "image_dfl.dcm", "SC_rgb_jpeg_gdcm.dcm", "rtplan.dcm"})
+    @ValueSource(strings = {"CT_small.dcm", "MR_small_RLE.dcm", "image_dfl.dcm", "SC_rgb_jpeg_gdcm.dcm", "rtplan.dcm",
+        "MR_small_jpeg_ls_lossless.dcm"})
     void damagedInputNeverCrashesUntyped(String name) throws Exception {
-        byte[] good = Files.readAllBytes(DicomReference.sample(name));
+        byte[] good = Files.readAllBytes(testFile(name));
         int typed = 0;
         for (int len = 0; len < good.length; len += Math.max(1, good.length / 400)) {
             typed += survives(java.util.Arrays.copyOf(good, len));
@@ -192,6 +209,81 @@ class DicomReaderTest {
         System.arraycopy(good, 0, garbage, 0, 132);
         typed += survives(garbage);
         assertTrue(typed > 0, name + ": no damaged input was refused");
+    }
+
+    /**
+     * Colour JPEG-LS written by dcmtk (bundled RGB RLE files, decompressed with dcmdrle, then
+     * dcmcjpls in one interleave mode): pixels equal dcmdjpls's; sample interleaving is refused typed.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "SC_rgb_rle_16bit.dcm, +il",
+        "SC_rgb_rle_2frame.dcm, +in",
+        "SC_rgb_rle_2frame.dcm, +il",
+        "SC_rgb_rle_2frame.dcm, +is",
+    })
+    void colourJpegLsMatchesDcmdjpls(String name, String interleave) throws Exception {
+        Path plain = tmp.resolve("plain.dcm");
+        Path jls = tmp.resolve("jls.dcm");
+        dcmtk("dcmdrle", DicomReference.sample(name).toString(), plain.toString());
+        dcmtk("dcmcjpls", interleave, plain.toString(), jls.toString());
+        DicomFile ours = DicomReader.read(jls);
+        assertEquals(TransferSyntax.JPEG_LS_LOSSLESS, ours.transferSyntax());
+        PixelData p = PixelData.of(ours);
+        if (interleave.equals("+is")) {
+            StunetException e = assertThrows(StunetException.class, () -> p.frame(0));
+            assertEquals(ErrorCode.UNSUPPORTED_TRANSFER_SYNTAX, e.code(), e.getMessage());
+            return;
+        }
+        Path pixels = tmp.resolve("jls.bin");
+        JsonNode ref = DicomReference.call("dump", jls.toString(), pixels.toString());
+        assertEquals("dcmdjpls", ref.get("pixels").get("via").asText());
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (int f = 0; f < p.frames(); f++) {
+            ByteBuffer b = p.frame(f);
+            byte[] a = new byte[b.remaining()];
+            b.get(a);
+            all.writeBytes(a);
+        }
+        assertArrayEquals(Files.readAllBytes(pixels), all.toByteArray(), name + " " + interleave);
+    }
+
+    private static void dcmtk(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + out);
+    }
+
+    /**
+     * A JPEG-LS stream cut anywhere before its end marker, or with its scan data zeroed from the
+     * middle on, is INVALID_DICOM (the decoder notices it ran out of data), never a wrong image.
+     */
+    @Test
+    void truncatedJpegLsStreamIsInvalidDicom() throws Exception {
+        DicomFile file = DicomReader.read(testFile("MR_small_jpeg_ls_lossless.dcm"));
+        PixelData p = PixelData.of(file);
+        ByteBuffer fragment = file.dataset().get(Tag.PixelData).fragment(1);
+        byte[] jls = new byte[fragment.remaining()];
+        fragment.get(jls);
+        int eoi = jls.length - 2;
+        while (eoi > 0 && !(jls[eoi] == (byte) 0xFF && jls[eoi + 1] == (byte) 0xD9)) {
+            eoi--;
+        }
+        assertTrue(eoi > 100, "no EOI marker in the JPEG-LS stream");
+        byte[] out = new byte[p.frameBytes()];
+        JpegLsDecoder.decode(ByteBuffer.wrap(jls), p.rows(), p.columns(), 1, p.bytesPerSample(), out);
+        for (int len = 0; len < eoi; len++) {
+            byte[] cut = java.util.Arrays.copyOf(jls, len);
+            StunetException e = assertThrows(StunetException.class,
+                    () -> JpegLsDecoder.decode(ByteBuffer.wrap(cut), p.rows(), p.columns(), 1, p.bytesPerSample(), out),
+                    "prefix of " + len + " bytes decoded");
+            assertEquals(ErrorCode.INVALID_DICOM, e.code(), e.getMessage());
+        }
+        byte[] zeroed = jls.clone();
+        java.util.Arrays.fill(zeroed, eoi / 2, eoi, (byte) 0);
+        StunetException e = assertThrows(StunetException.class,
+                () -> JpegLsDecoder.decode(ByteBuffer.wrap(zeroed), p.rows(), p.columns(), 1, p.bytesPerSample(), out));
+        assertEquals(ErrorCode.INVALID_DICOM, e.code(), e.getMessage());
     }
 
     private static int survives(byte[] bytes) {

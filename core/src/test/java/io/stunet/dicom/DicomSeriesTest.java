@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Series generated at test time from the bundled CT (pydicom writes them; dcmtk compresses
- * RLE and JPEG lossless), assembled by us, and compared with the NIfTI they came from and with
+ * RLE, JPEG lossless and JPEG-LS), assembled by us, and compared with the NIfTI they came from and with
  * Debian's dcm2niix on the same files; faulty series must fail with typed errors.
  */
 class DicomSeriesTest {
@@ -48,6 +48,7 @@ class DicomSeriesTest {
         "jpegll14, --predictor=4",
         "jpegll14, --restart=1",
         "jpegll14, --restart=3",
+        "jpegls, --shuffle",
     })
     void assemblesLikeTheSourceAndLikeDcm2niix(String ts, String option) {
         Path dir = tmp.resolve("series");
@@ -78,6 +79,7 @@ class DicomSeriesTest {
         "shared, 1, explicit, --shuffle",
         "perframe, 1, jpegll14, --seed=3",
         "perframe, 3, rle, --shuffle",
+        "shared, 1, jpegls, --seed=3",
         "perframe, 1, explicit, --shuffle",
         "shared, 2, implicit, --shuffle",
     })
@@ -104,6 +106,32 @@ class DicomSeriesTest {
         if (instances == 1 && !(groups.equals("perframe") && order.equals("--shuffle"))) {
             againstDcm2niix(dir, v);
         }
+    }
+
+    /**
+     * JPEG-LS near-lossless (NEAR 3): every voxel equal to dcmtk's decoding of the same files
+     * (dcm2niix reads them after dcmdjpls) and within NEAR of the source, not all equal to it.
+     */
+    @Test
+    void nearLosslessJpegLsMatchesDcmtkAndStaysWithinNear() {
+        Path dir = tmp.resolve("near");
+        DicomReference.makeSeries(dir, "--ts=jpeglsnear", "--near=3", "--shuffle");
+        Map<String, List<DicomFile>> groups = DicomSeries.scan(dir);
+        assertEquals(1, groups.size());
+        DicomFile first = groups.values().iterator().next().get(0);
+        assertEquals(TransferSyntax.JPEG_LS_NEAR_LOSSLESS, first.transferSyntax());
+        Volume v = DicomSeries.assemble(groups.values().iterator().next()).volume();
+        Volume source = NiftiReader.read(TestData.file("data/samples/example_ct_sm.nii.gz"));
+        assertArrayEquals(source.shape(), v.shape());
+        short[] ours = v.shorts();
+        short[] src = source.shorts();
+        int maxDiff = 0;
+        for (int i = 0; i < ours.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(ours[i] - src[i]));
+        }
+        assertTrue(maxDiff <= 3, "deviation from the source " + maxDiff + " exceeds NEAR 3");
+        assertTrue(maxDiff > 0, "near-lossless coding changed no voxel: is NEAR applied?");
+        againstDcm2niix(dir, v);
     }
 
     @Test

@@ -27,6 +27,10 @@ public final class DicomUids {
     public static final String JPEG_LOSSLESS = "1.2.840.10008.1.2.4.57";
     /** JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14, selection value 1). */
     public static final String JPEG_LOSSLESS_SV1 = "1.2.840.10008.1.2.4.70";
+    /** JPEG-LS Lossless Image Compression. */
+    public static final String JPEG_LS_LOSSLESS = "1.2.840.10008.1.2.4.80";
+    /** JPEG-LS Lossy (Near-Lossless) Image Compression. */
+    public static final String JPEG_LS_NEAR_LOSSLESS = "1.2.840.10008.1.2.4.81";
 
     /**
      * Storage SOP classes whose instances are received into the spool: exactly those that
@@ -36,7 +40,8 @@ public final class DicomUids {
 
     /** Transfer syntaxes accepted for storage, in no particular order (the proposer's order wins). */
     public static final Set<String> STORAGE_TRANSFER_SYNTAXES = Set.of(IMPLICIT_VR_LE, EXPLICIT_VR_LE,
-            DEFLATED_EXPLICIT_VR_LE, RLE_LOSSLESS, JPEG_LOSSLESS, JPEG_LOSSLESS_SV1);
+            DEFLATED_EXPLICIT_VR_LE, RLE_LOSSLESS, JPEG_LOSSLESS, JPEG_LOSSLESS_SV1, JPEG_LS_LOSSLESS,
+            JPEG_LS_NEAR_LOSSLESS);
 
     /** Verification has no data set; any uncompressed little-endian syntax will do. */
     public static final List<String> VERIFICATION_TRANSFER_SYNTAXES = List.of(IMPLICIT_VR_LE, EXPLICIT_VR_LE);

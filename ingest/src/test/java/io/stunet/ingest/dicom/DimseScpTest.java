@@ -113,14 +113,28 @@ class DimseScpTest {
 
     @Test
     void unsupportedSopClassAndTransferSyntaxAreRejectedAtNegotiation() throws Exception {
-        Path jpegLs = Tools.PYDICOM_FILES.resolve("MR_small_jpeg_ls_lossless.dcm");
-        Tools.Result ts = Tools.storescu(scp.port(), List.of("-xt"), List.of(jpegLs));
+        // JPEG 2000 lossless (an MR image storage instance): the SOP class is ours, the syntax is not.
+        Path jpeg2000 = Tools.PYDICOM_FILES.resolve("MR_small_jp2klossless.dcm");
+        Tools.Result ts = Tools.storescu(scp.port(), List.of("-xv"), List.of(jpeg2000));
         assertTrue(ts.output().contains("Transfer Syntaxes Not Supported"), ts.summary());
         Path secondaryCapture = Tools.PYDICOM_FILES.resolve("SC_rgb_rle.dcm");
         Tools.Result sop = Tools.storescu(scp.port(), List.of(), List.of(secondaryCapture));
         assertTrue(sop.output().contains("Abstract Syntax Not Supported"), sop.summary());
         assertTrue(Tools.dcmFiles(tmp.resolve("spool")).isEmpty());
         assertEquals(0, Tools.echoscu(scp.port(), "STUNET").exit());
+    }
+
+    @Test
+    void jpegLsIsAcceptedAndKeptAsSent() throws Exception {
+        Path jpegLs = Tools.PYDICOM_FILES.resolve("MR_small_jpeg_ls_lossless.dcm");
+        Tools.Result r = Tools.storescu(scp.port(), List.of("-xt"), List.of(jpegLs));
+        assertEquals(0, r.exit(), r.summary());
+        assertFalse(r.output().contains("Not Supported"), r.summary());
+        assertEquals(1, awaitSeries(1).size());
+        List<Path> received = Tools.dcmFiles(tmp.resolve("spool/complete"));
+        String report = Tools.sameInstances(List.of(jpegLs), received);
+        assertTrue(report.contains("\"ok\": true"), report);
+        assertTrue(report.contains("\"transfer_syntax\": \"1.2.840.10008.1.2.4.80\""), "JPEG-LS is kept as sent: " + report);
     }
 
     @Test
