@@ -40,18 +40,7 @@ final class JpegLosslessDecoder {
             throw DicomReader.invalid("JPEG frame is " + d.width + "x" + d.height + "x" + d.componentIds.length
                     + ", the dataset says " + columns + "x" + rows + "x" + samples);
         }
-        int pixels = rows * columns;
-        for (int c = 0; c < samples; c++) {
-            int[] plane = d.planes[c];
-            for (int p = 0; p < pixels; p++) {
-                int o = (p * samples + c) * bytesPerSample;
-                int v = plane[p];
-                out[o] = (byte) v;
-                if (bytesPerSample > 1) {
-                    out[o + 1] = (byte) (v >>> 8);
-                }
-            }
-        }
+        DecodedPlanes.write(d.planes, samples, rows * columns, bytesPerSample, out);
     }
 
     private void run() {

@@ -90,18 +90,7 @@ final class JpegLsDecoder {
         if (d.precision > 8 * bytesPerSample) {
             throw DicomReader.invalid("JPEG-LS precision " + d.precision + " exceeds BitsAllocated " + 8 * bytesPerSample);
         }
-        int pixels = rows * columns;
-        for (int s = 0; s < samples; s++) {
-            int[] plane = d.planes[s];
-            for (int p = 0; p < pixels; p++) {
-                int o = (p * samples + s) * bytesPerSample;
-                int v = plane[p];
-                out[o] = (byte) v;
-                if (bytesPerSample > 1) {
-                    out[o + 1] = (byte) (v >>> 8);
-                }
-            }
-        }
+        DecodedPlanes.write(d.planes, samples, rows * columns, bytesPerSample, out);
     }
 
     // ------------------------------------------------------------------ markers and segments
