@@ -11,10 +11,7 @@ import java.nio.ByteBuffer;
  * must not be subsampled (H = V = 1), as DICOM lossless images are. Other JPEG processes
  * fail with {@link ErrorCode#UNSUPPORTED_TRANSFER_SYNTAX}.
  */
-final class JpegLosslessDecoder {
-    private final ByteBuffer in;
-    private int pos;
-    private final int end;
+final class JpegLosslessDecoder extends JpegSegments {
     private int bitBuffer;
     private int bitCount;
     private boolean hitMarker;
@@ -28,9 +25,7 @@ final class JpegLosslessDecoder {
     private int height;
 
     private JpegLosslessDecoder(ByteBuffer in) {
-        this.in = in;
-        this.pos = in.position();
-        this.end = in.limit();
+        super(in, "JPEG");
     }
 
     static void decode(ByteBuffer data, int rows, int columns, int samples, int bytesPerSample, byte[] out) {
@@ -69,34 +64,6 @@ final class JpegLosslessDecoder {
                 default -> pos += segmentLength() - 2;
             }
         }
-    }
-
-    private int nextMarker() {
-        while (true) {
-            if (pos >= end) {
-                if (planes != null) {
-                    return 0xD9; // a missing EOI after complete scans is tolerated, as other decoders do
-                }
-                throw DicomReader.invalid("JPEG frame ends before its image data");
-            }
-            if (u8() == 0xFF) {
-                int m = u8();
-                while (m == 0xFF) {
-                    m = u8();
-                }
-                if (m != 0) {
-                    return m;
-                }
-            }
-        }
-    }
-
-    private int segmentLength() {
-        int len = u16();
-        if (len < 2 || pos + len - 2 > end) {
-            throw DicomReader.invalid("JPEG segment length " + len + " out of range");
-        }
-        return len;
     }
 
     private void readFrameHeader() {
@@ -318,14 +285,8 @@ final class JpegLosslessDecoder {
         }
     }
 
-    private int u8() {
-        if (pos >= end) {
-            throw DicomReader.invalid("JPEG frame truncated");
-        }
-        return in.get(pos++) & 0xff;
-    }
-
-    private int u16() {
-        return (u8() << 8) | u8();
+    @Override
+    protected boolean imageStarted() {
+        return planes != null;
     }
 }

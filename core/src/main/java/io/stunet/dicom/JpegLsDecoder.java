@@ -20,7 +20,7 @@ import java.nio.ByteBuffer;
  * transforms (APP8 "mrfx") and other JPEG processes. Malformed or truncated streams fail with
  * {@link ErrorCode#INVALID_DICOM}.
  */
-final class JpegLsDecoder {
+final class JpegLsDecoder extends JpegSegments {
     /** Run-length orders J[RUNindex] (T.87 A.2.1). */
     private static final int[] J = {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
         4, 4, 5, 5, 6, 6, 7, 7, 8, 9, 10, 11, 12, 13, 14, 15};
@@ -28,9 +28,6 @@ final class JpegLsDecoder {
     private static final int MIN_C = -128;
     private static final int MAX_C = 127;
 
-    private final ByteBuffer in;
-    private int pos;
-    private final int end;
     private final int expectedRows;
     private final int expectedColumns;
     private final int expectedSamples;
@@ -75,9 +72,7 @@ final class JpegLsDecoder {
     private long padBits;
 
     private JpegLsDecoder(ByteBuffer in, int rows, int columns, int samples) {
-        this.in = in;
-        this.pos = in.position();
-        this.end = in.limit();
+        super(in, "JPEG-LS");
         this.expectedRows = rows;
         this.expectedColumns = columns;
         this.expectedSamples = samples;
@@ -127,34 +122,6 @@ final class JpegLsDecoder {
                 throw DicomReader.invalid("JPEG-LS frame lacks the scan of a component");
             }
         }
-    }
-
-    private int nextMarker() {
-        while (true) {
-            if (pos >= end) {
-                if (planes != null) {
-                    return 0xD9; // a missing EOI after the scans is tolerated; checkComplete() decides
-                }
-                throw DicomReader.invalid("JPEG-LS frame ends before its image data");
-            }
-            if (u8() == 0xFF) {
-                int m = u8();
-                while (m == 0xFF) {
-                    m = u8();
-                }
-                if (m != 0) {
-                    return m;
-                }
-            }
-        }
-    }
-
-    private int segmentLength() {
-        int len = u16();
-        if (len < 2 || pos + len - 2 > end) {
-            throw DicomReader.invalid("JPEG-LS segment length " + len + " out of range");
-        }
-        return len;
     }
 
     private void readFrameHeader() {
@@ -632,18 +599,12 @@ final class JpegLsDecoder {
         }
     }
 
-    private int u8() {
-        if (pos >= end) {
-            throw DicomReader.invalid("JPEG-LS frame truncated");
-        }
-        return in.get(pos++) & 0xff;
-    }
-
-    private int u16() {
-        return (u8() << 8) | u8();
-    }
-
     private static InvalidDicomException unsupported(String what) {
         return new InvalidDicomException(ErrorCode.UNSUPPORTED_TRANSFER_SYNTAX, what + " (not supported)");
+    }
+
+    @Override
+    protected boolean imageStarted() {
+        return planes != null;
     }
 }
