@@ -83,14 +83,7 @@ class DicomReaderTest {
         }
         assertNotNull(ref.get("pixels"), name + ": reference decoded no pixels");
         PixelData p = PixelData.of(ours);
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        for (int f = 0; f < p.frames(); f++) {
-            ByteBuffer b = p.frame(f);
-            byte[] a = new byte[b.remaining()];
-            b.get(a);
-            all.writeBytes(a);
-        }
-        assertArrayEquals(Files.readAllBytes(pixels), all.toByteArray(), name + ": pixel bytes differ from pydicom");
+        assertArrayEquals(Files.readAllBytes(pixels), allFrames(p), name + ": pixel bytes differ from pydicom");
     }
 
     /** Compares every element of pydicom's dump with ours; returns how many were compared. */
@@ -238,14 +231,7 @@ class DicomReaderTest {
         Path pixels = tmp.resolve("jls.bin");
         JsonNode ref = DicomReference.call("dump", jls.toString(), pixels.toString());
         assertEquals("dcmdjpls", ref.get("pixels").get("via").asText());
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        for (int f = 0; f < p.frames(); f++) {
-            ByteBuffer b = p.frame(f);
-            byte[] a = new byte[b.remaining()];
-            b.get(a);
-            all.writeBytes(a);
-        }
-        assertArrayEquals(Files.readAllBytes(pixels), all.toByteArray(), name + " " + interleave);
+        assertArrayEquals(Files.readAllBytes(pixels), allFrames(p), name + " " + interleave);
     }
 
     private static void dcmtk(String... command) throws Exception {
@@ -302,5 +288,17 @@ class DicomReaderTest {
             fail("untyped failure on damaged input: " + e, e);
             return 0;
         }
+    }
+
+    /** Every decoded frame's bytes, one after the other (pydicom's pixel_array layout). */
+    private static byte[] allFrames(PixelData p) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (int f = 0; f < p.frames(); f++) {
+            ByteBuffer b = p.frame(f);
+            byte[] a = new byte[b.remaining()];
+            b.get(a);
+            all.writeBytes(a);
+        }
+        return all.toByteArray();
     }
 }
