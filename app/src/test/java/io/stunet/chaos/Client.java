@@ -105,9 +105,13 @@ final class Client implements AutoCloseable {
         return completedAtNanos.get(caseId);
     }
 
-    /** Waits until every case has a final state. */
+    /**
+     * Waits until every case has a final state and this client's listener has recorded it (the
+     * view publishes a status before it calls its listeners, so a reader can see it first).
+     */
     void awaitFinal(Collection<String> ids, Duration timeout) {
-        await(() -> ids.stream().allMatch(id -> view.get(id).map(s -> s.state().isFinal()).orElse(false)), timeout,
+        await(() -> ids.stream().allMatch(id -> view.get(id).map(s -> s.state().isFinal() && !changes(id).isEmpty()
+                && changes(id).get(changes(id).size() - 1) == s.state()).orElse(false)), timeout,
                 "cases did not finish: " + ids.stream().map(id -> id.substring(0, 8) + "=" + view.get(id)
                         .map(s -> s.state().toString()).orElse("none")).toList());
     }
